@@ -1,0 +1,146 @@
+"""Load, validate, resolve and analyse a charters folder: the path every command shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import models
+from .analyses import Analysis, run_analyses
+from .findings import Finding, Severity, has_errors, sorted_findings
+from .organisation import Organisation
+from .resolve import resolve_organisation, resolve_teams
+from .source import SourceFile, load_yaml
+from .validate import ID_HINT, validate
+
+ORGANISATION_FILE = "organization.yaml"
+_SLUG_STEM = re.compile(models.SLUG_PATTERN)
+
+
+@dataclass
+class CheckResult:
+    """All one run learned; `organisation` is None only when organization.yaml is unusable."""
+
+    organisation: Organisation | None
+    analysis: Analysis | None
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # display paths of every file read
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """Path as shown to people: relative to `root` when inside it, always with '/'."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+
+
+def charter_paths(charters_dir: Path) -> list[Path]:
+    """Team charter files, in a stable order (hidden files and the organisation file excluded)."""
+    return sorted(
+        path
+        for path in charters_dir.iterdir()
+        if path.suffix in (".yaml", ".yml")
+        and path.name != ORGANISATION_FILE
+        and not path.name.startswith(".")
+        and path.is_file()
+    )
+
+
+def load_charters(
+    charters_dir: Path, *, root: Path | None = None, today: dt.date | None = None
+) -> CheckResult:
+    """Check every file under `charters_dir`; report all problems of all files in one run."""
+    root = root or charters_dir.parent
+    findings: list[Finding] = []
+    files: list[str] = []
+
+    org_path = charters_dir / ORGANISATION_FILE
+    org_display = display_path(org_path, root)
+    organisation: Organisation | None = None
+    if not org_path.is_file():
+        hint = "create it: it states the mission, goals, groups and calendars"
+        if (charters_dir / "organisation.yaml").is_file():
+            hint = "rename organisation.yaml to organization.yaml"
+        findings.append(
+            Finding(
+                Severity.ERROR,
+                "missing-organisation",
+                org_display,
+                1,
+                1,
+                f"no {ORGANISATION_FILE} in {display_path(charters_dir, root)}",
+                hint,
+            )
+        )
+    else:
+        files.append(org_display)
+        source, problems = load_yaml(org_path, org_display)
+        findings += problems
+        if source is not None:
+            model, problems = validate(source, models.OrganisationFile)
+            findings += problems
+            if model is not None:
+                organisation, problems = resolve_organisation(model, source)
+                findings += problems
+
+    charters: list[tuple[models.CharterFile, SourceFile]] = []
+    unreadable: set[str] = set()
+    for path in charter_paths(charters_dir):
+        display = display_path(path, root)
+        files.append(display)
+        if not _SLUG_STEM.match(path.stem) or path.suffix != ".yaml":
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "bad-file-name",
+                    display,
+                    1,
+                    1,
+                    f"file name '{path.name}' is not a team id followed by .yaml",
+                    f"rename it, e.g. '{_slugify(path.stem)}.yaml'; {ID_HINT}",
+                )
+            )
+            continue
+        source, problems = load_yaml(path, display)
+        findings += problems
+        model = None
+        if source is not None:
+            model, problems = validate(source, models.CharterFile)
+            findings += [_with_team(f, path.stem) for f in problems]
+        if model is None or source is None:
+            unreadable.add(path.stem)
+            continue
+        charters.append((model, source))
+
+    analysis: Analysis | None = None
+    if organisation is not None:
+        findings += resolve_teams(organisation, charters, unreadable)
+        analysis = run_analyses(organisation, today=today)
+        findings += analysis.findings
+    return CheckResult(organisation, analysis, sorted_findings(findings), files)
+
+
+def _with_team(finding: Finding, team: str) -> Finding:
+    return Finding(
+        finding.severity,
+        finding.code,
+        finding.file,
+        finding.line,
+        finding.column,
+        finding.message,
+        finding.hint,
+        team,
+        finding.related,
+    )
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "team"
