@@ -107,6 +107,11 @@ def _date(value: Any) -> Any:
             ) from None
     if isinstance(value, dt.datetime):
         return value.date()
+    if not isinstance(value, (dt.date, bool)):  # yes/no is reported as a wrong type
+        # pydantic would read a number as seconds since 1970: a date must look like one.
+        raise PydanticCustomError(
+            "bad_date", "'{value}' is not a date in YYYY-MM-DD form", {"value": value}
+        )
     return value
 
 
@@ -137,7 +142,15 @@ DurationText = Annotated[
 Percentage = Annotated[
     float,
     BeforeValidator(_percentage),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?%$", "examples": ["95%"]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+            ],
+            "examples": ["95%"],
+        }
+    ),
 ]
 Url = Annotated[
     str,

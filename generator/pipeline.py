@@ -94,6 +94,8 @@ def load_charters(
     charters: list[tuple[models.CharterFile, SourceFile]] = []
     unreadable: set[str] = set()
     for path in charter_paths(charters_dir):
+        if path.name == "organisation.yaml" and not org_path.is_file():
+            continue  # the misspelt organisation file: missing-organisation says to rename it
         display = display_path(path, root)
         files.append(display)
         if not _SLUG_STEM.match(path.stem) or path.suffix != ".yaml":
@@ -110,7 +112,7 @@ def load_charters(
             )
             continue
         source, problems = load_yaml(path, display)
-        findings += problems
+        findings += [_with_team(f, path.stem) for f in problems]  # grouped by team on pages
         model = None
         if source is not None:
             model, problems = validate(source, models.CharterFile)
@@ -123,9 +125,21 @@ def load_charters(
     analysis: Analysis | None = None
     if organisation is not None:
         findings += resolve_teams(organisation, charters, unreadable)
-        analysis = run_analyses(organisation, today=today)
+        analysis = run_analyses(organisation, today=today or reference_date())
         findings += analysis.findings
     return CheckResult(organisation, analysis, sorted_findings(findings), files)
+
+
+def reference_date() -> dt.date:
+    """The day reviews are judged against: SOURCE_DATE_EPOCH when set, else today.
+
+    SOURCE_DATE_EPOCH is the reproducible-builds convention; setting it makes a rebuild of
+    old input byte-identical to the original, overdue notices included.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
 
 
 def _with_team(finding: Finding, team: str) -> Finding:

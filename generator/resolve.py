@@ -160,6 +160,9 @@ def resolve_teams(
     """
     report = _Reporter()
     org = organisation
+    # Teams skipped below join the unreadable ones: their own finding explains the problem,
+    # so references to them are not reported again. A copy: the caller's set stays as given.
+    unreadable_team_ids = set(unreadable_team_ids)
     taken = {**{g: "group" for g in org.groups}, **{s: "segment" for s in org.segments}}
 
     accepted: list[tuple[models.CharterFile, SourceFile, Team]] = []
@@ -174,17 +177,24 @@ def resolve_teams(
                 f"rename the file to '{charter.team}.yaml' or set 'team: {stem}'",
                 team=stem,
             )
+            unreadable_team_ids.add(stem)
             continue
         if charter.team in taken or charter.team == EVERYONE:
-            kind = "reserved" if charter.team == EVERYONE else f"a {taken[charter.team]} id"
+            if charter.team == EVERYONE:
+                code = "reserved-id"
+                message = "'everyone' is reserved for services open to the whole organisation"
+            else:
+                code = "duplicate-id"
+                message = f"team id '{charter.team}' is already a {taken[charter.team]} id"
             report.error(
                 source,
                 ("team",),
-                "duplicate-id",
-                f"team id '{charter.team}' is already {kind}",
+                code,
+                message,
                 "ids are shared by teams, groups and segments; choose another team id",
                 team=charter.team,
             )
+            unreadable_team_ids.add(stem)
             continue
         taken[charter.team] = "team"
         team = _team(org, charter, source, report)
@@ -286,11 +296,20 @@ def _team(
             "unknown-calendar",
             f"no calendar '{charter.hours}'",
             _suggest(
-                charter.hours, org.calendars, f"calendars are: {', '.join(sorted(org.calendars))}"
+                charter.hours,
+                org.calendars,
+                f"calendars are: {', '.join(sorted(org.calendars))}"
+                if org.calendars
+                else "define calendars in organization.yaml",
             ),
             team=charter.team,
         )
-        calendar = org.calendars.get("default") or next(iter(org.calendars.values()))
+        # Fall back so the rest of the charter is still checked; the error fails the run.
+        calendar = (
+            org.calendars.get("default")
+            or next(iter(org.calendars.values()), None)
+            or _placeholder_calendar()
+        )
     contact = charter.contact
     if not (contact.email or contact.chat or contact.url):
         report.error(
@@ -324,6 +343,13 @@ def _team(
     )
     group.teams.append(team)
     return team
+
+
+def _placeholder_calendar() -> Calendar:
+    """Stand-in when the organisation defines no calendar at all (already an error)."""
+    return Calendar(
+        "default", "UTC", (0, 1, 2, 3, 4), 9 * 60, 17 * 60, (), "Mon-Fri", "09:00-17:00"
+    )
 
 
 def _service(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from .models import CharterFile, OrganisationFile
 
@@ -14,9 +15,32 @@ SCHEMA_FILES = {
 
 
 def schema_text(model: type, title: str) -> str:
-    schema = model.model_json_schema(by_alias=True, mode="validation")
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
+    schema = _close_id_keyed_mappings(model.model_json_schema(by_alias=True, mode="validation"))
+    # The title goes last: pydantic's own title is the class name, which means nothing to users.
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": title}
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _close_id_keyed_mappings(node: Any) -> Any:
+    """Make mappings keyed by ids (calendars) refuse keys that are not ids.
+
+    pydantic turns `dict[Id, X]` into `patternProperties` but leaves other keys allowed and
+    drops the pattern from `propertyNames`, so an editor would accept `../lisbon:` silently.
+    """
+    if isinstance(node, list):
+        return [_close_id_keyed_mappings(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _close_id_keyed_mappings(value) for key, value in node.items()}
+    patterns = node.get("patternProperties")
+    if isinstance(patterns, dict) and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+        if len(patterns) == 1:
+            node["propertyNames"] = {
+                **node.get("propertyNames", {}),
+                "pattern": next(iter(patterns)),
+            }
+    return node
 
 
 def write_schemas(output_dir: Path) -> list[Path]:

@@ -7,6 +7,7 @@ duplicate keys and aliases and record each key's and value's line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,20 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 # A charter is a few kilobytes; anything this large is a mistake, not a charter.
 MAX_FILE_BYTES = 1_000_000
+# A charter nests about six levels deep. libyaml's composer recurses in C without a limit, so
+# a file of nothing but '[' (or '- - - ...') crashes the interpreter with a segmentation fault
+# instead of raising: such nesting must be refused before the composer sees it.
+MAX_DEPTH = 100
+# Every level of nesting needs one of these characters, so a text with fewer of them than
+# this cannot be nested deeper than the composer can take: only bigger, odder files are
+# scanned event by event (a normal charter is never scanned, so loading stays fast).
+_SCAN_DEPTH_ABOVE = 1_000
+_NESTING_CHARS = "[{-?:"
+_EMPTY_HINT = "start from the example in the README, or run `charters new TEAM`"
+_TOO_DEEP = (
+    f"YAML nesting is deeper than {MAX_DEPTH} levels",
+    "a charter is a few levels deep; check the brackets and '- ' markers here",
+)
 
 PathKey = tuple[str | int, ...]
 
@@ -89,6 +104,9 @@ class _Builder:
                 _pos(node),
                 "remove the '!' tag; charters hold only plain text, numbers, lists and mappings",
             )
+        if isinstance(node, yaml.CollectionNode) and len(path) >= MAX_DEPTH:
+            # Same limit as _too_deep, so a small file nests no deeper than a big one.
+            raise _Rejected("yaml-syntax", _TOO_DEEP[0], _pos(node), _TOO_DEEP[1])
         self.values[path] = _pos(node)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
@@ -133,6 +151,55 @@ class _Builder:
             return node.value
 
 
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where nesting first goes deeper than MAX_DEPTH, from libyaml's events (no recursion)."""
+    if sum(text.count(char) for char in _NESTING_CHARS) <= _SCAN_DEPTH_ABOVE:
+        return None
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the composer reports the syntax error, in place
+    finally:
+        loader.dispose()
+    return None
+
+
+def _first_alias(text: str) -> tuple[int, int] | None:
+    """Where the first alias (*name) is: the composer hands back only the anchored node."""
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark.line + 1, event.start_mark.column + 1
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
+def _is_tab_problem(text: str, problem: str, line: int, col: int) -> bool:
+    # libyaml's message does not name the character, so look at the place it points to.
+    if re.search(r"\btabs?\b", problem) or "\\t" in problem:
+        return True
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return False
+    here = lines[line - 1]
+    indent = here[: len(here) - len(here.lstrip())]
+    return "\t" in indent or here[col - 1 : col] == "\t"
+
+
 def load_yaml(path: Path, display: str) -> tuple[SourceFile | None, list[Finding]]:
     """Read one file; on any problem return no data and a finding that says where and why."""
 
@@ -175,33 +242,48 @@ def load_yaml(path: Path, display: str) -> tuple[SourceFile | None, list[Finding
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        return fail(
-            "empty-file",
-            "file is empty",
-            1,
-            1,
-            "copy charters/README example or run `charters new TEAM` to start one",
-        )
+        return fail("empty-file", "file is empty", 1, 1, _EMPTY_HINT)
 
+    deep = _too_deep(text)
+    if deep is not None:
+        return fail("yaml-syntax", _TOO_DEEP[0], *deep, _TOO_DEEP[1])
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return fail("empty-file", "file is empty", 1, 1, "add the charter's fields")
+            return fail("empty-file", "file is empty", 1, 1, _EMPTY_HINT)
         builder = _Builder(loader)
         data = builder.build(node, ())
+        if data is None:  # a lone '---' or 'null': nothing written yet
+            return fail("empty-file", "file holds no fields", 1, 1, _EMPTY_HINT)
     except _Rejected as rejected:
-        return fail(rejected.code, rejected.message, *rejected.mark, rejected.hint)
+        mark = rejected.mark
+        if rejected.code == "yaml-alias":
+            # Only met on a broken file, so the second pass costs a valid charter nothing.
+            mark = _first_alias(text) or mark
+        return fail(rejected.code, rejected.message, *mark, rejected.hint)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = error.problem or error.context or "invalid YAML"
         hint = "check indentation and quoting around this place"
-        if "\t" in problem or "tab" in problem:
+        if _is_tab_problem(text, problem, line, col):
+            problem = "a tab character is used for indentation"
             hint = "YAML does not allow tabs for indentation; indent with spaces"
         elif "expected a single document" in str(error):
             problem, hint = "file holds more than one YAML document", "remove the '---' separators"
         return fail("yaml-syntax", f"YAML syntax error: {problem}", line, col, hint)
+    except yaml.reader.ReaderError as error:
+        # libyaml gives the place as a byte offset into the UTF-8 text.
+        before = text.encode("utf-8")[: error.position].decode("utf-8", errors="replace")
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        return fail(
+            "yaml-syntax",
+            f"character U+{error.character:04X} is not allowed in YAML ({error.reason})",
+            line,
+            col,
+            "delete it; it is often pasted in by accident and invisible in most editors",
+        )
     except yaml.YAMLError as error:
         return fail("yaml-syntax", f"YAML error: {error}", 1, 1, "check the file's YAML syntax")
     except RecursionError:

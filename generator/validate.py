@@ -50,14 +50,20 @@ _TYPE_NAMES = {
     "model_type": "a mapping of fields",
     "model_attributes_type": "a mapping of fields",
     "date_type": "a date (YYYY-MM-DD)",
-    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
 }
+
+# pydantic reads numbers as seconds since 1970 and reports these in its own words; to a
+# charter's writer each of them is simply not a date.
+_DATE_ERRORS = frozenset(
+    {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
+)
 
 _TYPE_HINTS = {
     "text": "put the value in quotes if YAML reads it as a number, date or yes/no",
     "a list": "write each item on its own line starting with '- '",
     "a mapping of fields": "write 'field: value' pairs indented under this key",
     "true or false": "write true or false",
+    "a date (YYYY-MM-DD)": "write the date as YYYY-MM-DD, e.g. 2026-03-01",
 }
 
 
@@ -71,8 +77,13 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"'{value}'"
-    return f"'{value}' ({type(value).__name__})"
+        return f"'{_shorten(value)}'"
+    return f"'{_shorten(str(value))}' ({type(value).__name__})"
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    # A whole pasted paragraph in a message would bury the message itself.
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -88,8 +99,10 @@ def _unwrap(annotation: Any) -> list[Any]:
 def _model_at(model: type[BaseModel], loc: PathKey) -> type[BaseModel] | None:
     """Follow an error location through the model classes to the model that holds it."""
     current: Any = model
+    key_next = False  # after a dict field (calendars) comes a key the user chose, not a field
     for part in loc:
-        if isinstance(part, int) or part == "[key]":
+        if isinstance(part, int) or part == "[key]" or key_next:
+            key_next = False
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return None
@@ -104,6 +117,7 @@ def _model_at(model: type[BaseModel], loc: PathKey) -> type[BaseModel] | None:
                 candidate = _unwrap(args[0])[0]
             elif origin is dict and args:
                 candidate = _unwrap(args[1])[0]
+                key_next = True
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                 nxt = candidate
         current = nxt if nxt is not None else field.annotation
@@ -177,7 +191,13 @@ def _finding(source: SourceFile, root: type[BaseModel], error: Any) -> Finding:
         )
     if kind in _CUSTOM:
         code, hint = _CUSTOM[kind]
-        return make(code, f"{where}: {error['msg']}", hint, at_key=loc[-1:] == ("[key]",))
+        if loc[-1:] == ("[key]",):
+            # A mapping key (a calendar id): loc is (..., key, "[key]"); name the mapping.
+            return make(code, f"{_dotted(loc[:-2])}: {error['msg']}", hint, at_key=True)
+        return make(code, f"{where}: {error['msg']}", hint)
+    if kind in _DATE_ERRORS:
+        code, hint = _CUSTOM["bad_date"]
+        return make(code, f"{where}: '{value}' is not a date in YYYY-MM-DD form", hint)
     if kind in _TYPE_NAMES:
         expected = _TYPE_NAMES[kind]
         if not loc:
