@@ -355,7 +355,7 @@ def test_infeasible_promises_name_the_whole_chain() -> None:
         ("support/callback", "1 business day may run Friday 17:00 to Monday 17:00: 72 hours"),
         ("reports/monthly", "3 business days can fit in 56 hours, under 3 days"),
         ("seasonal/hamper", "over Christmas 1 business day can take 5 days, over 4 days"),
-        ("late/sort", "3 business days (56 hours) fit 4 business hours over a weekend"),
+        ("late/sort", "4 business hours may run Friday 17:30 to Monday 13:00, over 56 hours"),
         ("data/clean", "6 business hours waiting on 6 business hours: equal is feasible"),
         ("onboarding/new-starter", "the non-blocking 20-day dependency is not in the chain"),
     ],
