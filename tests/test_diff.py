@@ -151,7 +151,7 @@ def test_markdown_report_for_the_job_summary(repo: Path) -> None:
     assert output.startswith("## Charter changes\n")
     assert "to **the working tree**" in output
     for line in [
-        "### :warning: Promises now infeasible",
+        "### ⚠️ Promises now infeasible",
         "- hr/contracts promises 2 business days but waits on it/laptops (3 business days): "
         "at least 3 business days",
         "- **Finance** (`finance`)",
@@ -162,7 +162,8 @@ def test_markdown_report_for_the_job_summary(repo: Path) -> None:
         "- **Human Resources** (`hr`)",
         "  - `hr/contracts` relies on `it/printers`, which was removed",
         "| removed | `it/printers` | Printers |",
-        "| renamed | `payroll/payslip-queries` → `payroll/pay-questions` | Questions about your pay |",
+        "| renamed | `payroll/payslip-queries` → `payroll/pay-questions` "
+        "| Questions about your pay |",
         "| `payroll/pay-run` | resolution | 3 business days | 4 business days | longer |",
         "| `payroll/expenses` | `finance` (team Finance) | dropped |",
         "| `hr/contracts` | `it/laptops` | a laptop for each starter | added |",
@@ -253,6 +254,25 @@ def test_added_and_removed_charters(repo: Path) -> None:
     assert "Charters removed:\n  - charters/facilities.yaml: Facilities\n" in output
 
 
+def test_base_without_charters_folder_reports_everything_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "README.md").write_text("charters to come\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "empty")
+    shutil.copytree(FIXTURE, root / "charters")
+    monkeypatch.chdir(root)
+
+    code, output = run("HEAD")
+
+    assert code == 0, output
+    assert "Charters added:\n  + charters/finance.yaml: Finance\n" in output
+    assert "  + finance/month-end -> payroll/pay-run: the month's pay figures\n" in output
+
+
 def test_no_change(repo: Path) -> None:
     code, output = run()
     assert code == 0
@@ -273,7 +293,7 @@ def test_broken_charter_prints_findings_and_exits_1(repo: Path) -> None:
 
     code, output = run("base", "--format", "markdown")
     assert code == 1
-    assert ":x: Cannot compare: the charters at **the working tree** have errors." in output
+    assert "❌ Cannot compare: the charters at **the working tree** have errors." in output
     assert "```text\ncharters/hr.yaml:" in output
 
 
