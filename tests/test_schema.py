@@ -336,3 +336,16 @@ def test_organisation_schema_rejects(
     schemas: dict[str, dict[str, Any]], old: str, new: str, expected: list[tuple]
 ) -> None:
     assert _problems(schemas["organization"], _edited(ORGANISATION, old, new)) == expected
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    """Editors read schema/ straight after a clone, so the committed files must match the
+    models; regenerate them with `charters schema` when the format changes."""
+    from generator.schema import SCHEMA_FILES, schema_text
+
+    root = Path(__file__).resolve().parent.parent
+    for name, (model, title) in SCHEMA_FILES.items():
+        committed = (root / "schema" / name).read_text(encoding="utf-8")
+        assert committed == schema_text(model, title), (
+            f"schema/{name} is stale: run `charters schema`"
+        )
