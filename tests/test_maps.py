@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import pytest
@@ -33,6 +34,9 @@ import pytest
 from generator import maps
 from generator.pages import make_environment
 from generator.pipeline import CheckResult, load_charters
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGS = REPO / "tests" / "fixtures" / "maps" / "flags"
@@ -595,15 +599,6 @@ def test_built_maps_link_to_pages_that_exist(flags_site: Path, flags: CheckResul
 # --- the explorer in a browser ------------------------------------------------------------------
 
 
-def _chromium() -> str:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or ""):
-        if candidate and Path(candidate).exists():
-            return candidate
-    if os.environ.get("CI") == "true":
-        pytest.fail("chromium is missing; CI=true, so the browser tests must run")
-    pytest.skip("chromium is missing")
-
-
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         pass
@@ -621,59 +616,54 @@ def served(flags_site: Path) -> Iterator[str]:
 
 
 @pytest.mark.browser
-def test_explorer_works_from_the_keyboard_and_without_javascript(served: str) -> None:
-    executable = _chromium()
+def test_explorer_works_from_the_keyboard_and_without_javascript(
+    served: str, browser: Browser
+) -> None:
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the test extras are missing
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("playwright is missing")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=args)
-        try:
-            page = browser.new_page()
-            problems: list[str] = []
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on(
-                "request",
-                lambda r: problems.append(r.url) if not r.url.startswith(served) else None,
-            )
-            page.goto(served + "map/explorer/")
-            assert page.locator(".map-explorer-controls").is_visible()
-            # Tab to a team on the map, select it with Space, then another with Enter.
-            pill = page.locator('a.map-node[data-team="desk"]')
-            pill.focus()
-            page.keyboard.press("Space")
-            status = page.locator(".map-explorer-status")
-            assert "IT Desk selected: waits on 1 service in 1 team;" in status.inner_text()
-            assert "is-selected" in (pill.get_attribute("class") or "")
-            hub = page.locator('a.map-node[data-team="hub"]')
-            assert "is-upstream" in (hub.get_attribute("class") or "")
-            assert "is-downstream" in (
-                page.locator('a.map-node[data-team="onboard"]').get_attribute("class") or ""
-            )
-            page.locator('a.map-node[data-team="onboard"]').focus()
-            page.keyboard.press("Enter")
-            assert page.url.endswith("/map/explorer/#onboard")  # selected, not followed
-            chain = page.locator(".map-explorer-chains").inner_text()
-            assert "Infeasible promise" in chain and "Laptops" in chain
-            # The search field finds a service; the group filter fades other groups.
-            page.fill("#map-explorer-pick", "Pay changes \u2014 Payroll (payroll/pay)")
-            page.dispatch_event("#map-explorer-pick", "change")
-            assert "Pay changes selected" in status.inner_text()
-            page.select_option("#map-explorer-group", "ops")
-            assert "is-dimmed" in (
-                page.locator('.map-cluster[data-group="tech"]').get_attribute("class") or ""
-            )
-            assert not problems, problems
+        context = browser.new_context()
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on(
+            "request",
+            lambda r: problems.append(r.url) if not r.url.startswith(served) else None,
+        )
+        page.goto(served + "map/explorer/")
+        assert page.locator(".map-explorer-controls").is_visible()
+        # Tab to a team on the map, select it with Space, then another with Enter.
+        pill = page.locator('a.map-node[data-team="desk"]')
+        pill.focus()
+        page.keyboard.press("Space")
+        status = page.locator(".map-explorer-status")
+        assert "IT Desk selected: waits on 1 service in 1 team;" in status.inner_text()
+        assert "is-selected" in (pill.get_attribute("class") or "")
+        hub = page.locator('a.map-node[data-team="hub"]')
+        assert "is-upstream" in (hub.get_attribute("class") or "")
+        assert "is-downstream" in (
+            page.locator('a.map-node[data-team="onboard"]').get_attribute("class") or ""
+        )
+        page.locator('a.map-node[data-team="onboard"]').focus()
+        page.keyboard.press("Enter")
+        assert page.url.endswith("/map/explorer/#onboard")  # selected, not followed
+        chain = page.locator(".map-explorer-chains").inner_text()
+        assert "Infeasible promise" in chain and "Laptops" in chain
+        # The search field finds a service; the group filter fades other groups.
+        page.fill("#map-explorer-pick", "Pay changes \u2014 Payroll (payroll/pay)")
+        page.dispatch_event("#map-explorer-pick", "change")
+        assert "Pay changes selected" in status.inner_text()
+        page.select_option("#map-explorer-group", "ops")
+        assert "is-dimmed" in (
+            page.locator('.map-cluster[data-group="tech"]').get_attribute("class") or ""
+        )
+        assert not problems, problems
 
-            # Without JavaScript: no controls, and a team box is a plain link to its page.
-            quiet = browser.new_context(java_script_enabled=False).new_page()
-            quiet.goto(served + "map/explorer/")
-            assert not quiet.locator(".map-explorer-controls").is_visible()
-            quiet.locator('a.map-node[data-team="desk"]').click()
-            quiet.wait_for_url(served + "teams/desk/")
-        finally:
-            browser.close()
+        # Without JavaScript: no controls, and a team box is a plain link to its page.
+        quiet_context = browser.new_context(java_script_enabled=False)
+        quiet = quiet_context.new_page()
+        quiet.goto(served + "map/explorer/")
+        assert not quiet.locator(".map-explorer-controls").is_visible()
+        quiet.locator('a.map-node[data-team="desk"]').click()
+        quiet.wait_for_url(served + "teams/desk/")
+        quiet_context.close()
+    finally:
+        context.close()

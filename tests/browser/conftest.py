@@ -32,28 +32,7 @@ SCREENSHOTS_DIR = REPO_ROOT / "tests" / "screenshots"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 # Schemes that never reach the network: inline data, in-page objects and the blank page.
 OFFLINE_SCHEMES = frozenset({"data", "blob", "about"})
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def _browser_missing(reason: str) -> None:
-    """Skip on a developer machine without the browser; under CI the tests must run."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            f"{reason}; CI=true, so the browser tests must run: install Debian's chromium "
-            "(apt-get install chromium) and the test extras (pip install -e '.[test]')",
-            pytrace=False,
-        )
-    pytest.skip(reason)
 
 
 # --- the built site, served on localhost -------------------------------------------------
@@ -135,29 +114,6 @@ def organisation() -> Any:
 
 
 # --- the browser ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _browser_missing("playwright is not installed")
-        raise  # unreachable: _browser_missing skips or fails
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).is_file():
-        _browser_missing(f"no Chromium at {executable}")
-    with sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except PlaywrightError as error:
-            _browser_missing(f"Chromium at {executable} does not start: {error}")
-            raise
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @dataclass
@@ -282,15 +238,17 @@ def screenshots_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_team(organisation: Any) -> Any:
     """The most connected team of the sample: it relies on others and others rely on it."""
-    teams = sorted(organisation.teams.values(), key=lambda t: t.id)
-    return max(
-        teams,
-        key=lambda t: (
-            bool(t.depends_on) and bool(t.relied_on_by),
-            len({d.provider.team.id for d in t.depends_on} - {t.id}),
-            len(t.relied_on_by),
-        ),
-    )
+
+    def others(team: Any) -> tuple[set[str], set[str]]:
+        relies_on = {d.provider.team.id for d in team.depends_on} - {team.id}
+        relied_on_by = {d.consumer.team.id for d in team.relied_on_by} - {team.id}
+        return relies_on, relied_on_by
+
+    def connected(team: Any) -> tuple[int, int, str]:
+        relies_on, relied_on_by = others(team)
+        return (min(len(relies_on), len(relied_on_by)), len(relies_on | relied_on_by), team.id)
+
+    return max(organisation.teams.values(), key=connected)
 
 
 @pytest.fixture(scope="session")
@@ -302,3 +260,26 @@ def key_pages(sample_team: Any) -> dict[str, str]:
         "catalogue": "services/",
         "map": "map/",
     }
+
+
+def _assert_heading_in_view(page: Page, anchor: str, text: str) -> None:
+    """The element with id `anchor` shows `text` and is on screen, not under the fixed header."""
+    from playwright.sync_api import expect
+
+    heading = page.locator(f'[id="{anchor}"]')
+    expect(heading).to_be_visible()
+    expect(heading).to_contain_text(text)
+    expect(heading).to_be_in_viewport()
+    box = heading.bounding_box()
+    header = page.locator("header.md-header").bounding_box()
+    assert box is not None
+    if header is not None:
+        assert box["y"] >= header["y"] + header["height"] - 2, (
+            f"#{anchor} is hidden under the fixed header: heading at y={box['y']:.0f}, "
+            f"header ends at y={header['y'] + header['height']:.0f}"
+        )
+
+
+@pytest.fixture
+def assert_heading_in_view() -> Callable[[Page, str, str], None]:
+    return _assert_heading_in_view

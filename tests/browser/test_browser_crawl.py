@@ -6,6 +6,7 @@ the browser then visits every page to catch what only running it shows.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.browser
 
 # Past this many pages of one section (e.g. 2,000 teams) the browser visits an even sample.
 PAGES_PER_SECTION = 40
+# Pages loading side by side while visiting every page.
+TABS = 4
 
 
 @dataclass
@@ -36,7 +39,7 @@ class ParsedPage:
 class _LinkParser(HTMLParser):
     """Collects element ids and every href/src of an HTML or SVG file."""
 
-    LINK_ATTRIBUTES = frozenset({"href", "xlink:href", "src", "data"})
+    LINK_ATTRIBUTES = frozenset({"href", "xlink:href", "src"})
 
     def __init__(self, page: ParsedPage) -> None:
         super().__init__(convert_charrefs=True)
@@ -48,7 +51,7 @@ class _LinkParser(HTMLParser):
                 continue
             if name == "id" or (tag == "a" and name == "name"):
                 self.page.ids.add(value)
-            elif name in self.LINK_ATTRIBUTES and not (tag == "object" and name != "data"):
+            elif name in self.LINK_ATTRIBUTES or (tag == "object" and name == "data"):
                 if tag == "link" and name == "href":
                     rel = dict(attrs).get("rel") or ""
                     # The canonical address is the published one (site_url), not this copy.
@@ -84,10 +87,9 @@ def parsed_site(site_dir: Path) -> dict[str, ParsedPage]:
 
 
 def html_pages(parsed: dict[str, ParsedPage]) -> list[ParsedPage]:
-    """The site's HTML pages (not SVG files, not the 404 page), sorted by address."""
+    """The site's HTML pages (the 404 page too: people see it), sorted by address."""
     return sorted(
-        (p for p in parsed.values() if p.path.endswith(".html") and p.path != "404.html"),
-        key=lambda p: p.url_path,
+        (p for p in parsed.values() if p.path.endswith(".html")), key=lambda p: p.url_path
     )
 
 
@@ -102,14 +104,27 @@ def resolve_file(root: Path, url_path: str) -> Path | None:
     return target if target.is_file() else None
 
 
+def _search_index_links(site: Site) -> list[tuple[str, str]]:
+    """Where each search result leads: the index's locations, relative to the site root."""
+    index = site.root / "search" / "search_index.json"
+    if not index.is_file():
+        return []
+    docs = json.loads(index.read_text(encoding="utf-8"))["docs"]
+    return [("search result", doc["location"] or "./") for doc in docs]
+
+
 def test_every_internal_link_resolves(site: Site, parsed_site: dict[str, ParsedPage]) -> None:
-    """A crawl of every href/src of every page: no 404, and every #fragment exists."""
+    """A crawl of every href/src of every page and of every search result: no 404, and every
+    #fragment exists on the page it points at."""
     host = urlsplit(site.base_url).netloc
     broken: list[str] = []
     checked = 0
-    for page in parsed_site.values():
-        base = site.url(page.path)
-        for attribute, value in page.links:
+    sources = [(p.path, p.links) for p in parsed_site.values()]
+    sources.append(("search/search_index.json", _search_index_links(site)))
+    for source, links in sources:
+        # Search locations are relative to the site root, like the pages' own addresses.
+        base = site.url("" if source.startswith("search/") else source)
+        for attribute, value in links:
             target = urljoin(base, value.strip())
             parts = urlsplit(target)
             if parts.scheme not in ("http", "https") or parts.netloc != host:
@@ -117,7 +132,7 @@ def test_every_internal_link_resolves(site: Site, parsed_site: dict[str, ParsedP
             checked += 1
             file = resolve_file(site.root, parts.path)
             if file is None:
-                broken.append(f"{page.path}: {attribute}={value!r} -> 404 ({parts.path})")
+                broken.append(f"{source}: {attribute}={value!r} -> 404 ({parts.path})")
                 continue
             fragment = unquote(parts.fragment)
             if not fragment or file.suffix not in (".html", ".svg"):
@@ -125,11 +140,12 @@ def test_every_internal_link_resolves(site: Site, parsed_site: dict[str, ParsedP
             target_page = parsed_site.get(file.relative_to(site.root).as_posix())
             if target_page is not None and fragment not in target_page.ids:
                 broken.append(
-                    f"{page.path}: {attribute}={value!r} -> no id {fragment!r} on "
-                    f"{target_page.path}"
+                    f"{source}: {attribute}={value!r} -> no id {fragment!r} on {target_page.path}"
                 )
     assert checked > 0, "the crawl found no internal links at all"
-    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(sorted(broken))
+    if broken:
+        unique = sorted(set(broken))
+        pytest.fail(f"{len(unique)} broken internal links:\n" + "\n".join(unique), pytrace=False)
 
 
 def _sample(pages: list[ParsedPage]) -> list[ParsedPage]:
@@ -154,12 +170,17 @@ def test_every_page_loads_without_errors_or_outside_requests(
     exception, HTTP error, or request to a host other than localhost."""
     pages = _sample(html_pages(parsed_site))
     assert len(pages) > 1, "the built site has no pages besides the home page"
+    # A few tabs at once, so their quiet periods (networkidle) overlap.
+    tabs = [page, *(page.context.new_page() for _ in range(TABS - 1))]
     started = time.monotonic()
-    for parsed in pages:
-        response = page.goto(parsed.url_path, wait_until="load")
-        assert response is not None and response.ok, f"{parsed.url_path}: {response}"
-        # Scripts of the theme and the map run after load: let them settle before moving on.
-        page.wait_for_load_state("networkidle")
-        assert page.locator("h1").count() >= 1, f"{parsed.url_path} has no h1 heading"
+    for start in range(0, len(pages), TABS):
+        batch = list(zip(tabs, pages[start : start + TABS], strict=False))
+        for tab, parsed in batch:
+            response = tab.goto(parsed.url_path, wait_until="load")
+            assert response is not None and response.ok, f"{parsed.url_path}: {response}"
+        for tab, parsed in batch:
+            # Scripts of the theme and the map run after load: let them settle.
+            tab.wait_for_load_state("networkidle")
+            assert tab.locator("h1").count() >= 1, f"{parsed.url_path} has no h1 heading"
     # Keep the whole browser suite well inside its budget on two cores.
     assert time.monotonic() - started < 120, "visiting every page took over two minutes"

@@ -22,6 +22,7 @@ _OVERFLOWING = """(width) => {
   for (const el of document.querySelectorAll('body *')) {
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.right <= width + 0.5) continue;
+    if (getComputedStyle(el).position === 'fixed') continue;  // cannot scroll the page
     // Report the outermost culprit only, not each of its children.
     if (el.parentElement && el.parentElement.getBoundingClientRect().right > width + 0.5)
       continue;
@@ -34,27 +35,39 @@ _OVERFLOWING = """(width) => {
 }"""
 
 
+def _describe(violation: dict[str, Any]) -> str:
+    """One violation: what, and the first few elements with axe's reason for each."""
+    count = len(violation["nodes"])
+    lines = [f"{violation['id']} ({violation['impact']}, {count} elements): {violation['help']}"]
+    for node in violation["nodes"][:6]:
+        checks = node.get("any") or node.get("all") or node.get("none") or [{}]
+        target = " ".join(map(str, node["target"]))
+        lines.append(f"    {target}: {checks[0].get('message', '')}")
+    return "\n".join(lines)
+
+
 def _open(page: Page, path: str) -> None:
     response = page.goto(path, wait_until="load")
     assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
     page.wait_for_load_state("networkidle")
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", KEY_PAGES)
 def test_no_serious_accessibility_violations(
-    page: Page, key_pages: dict[str, str], name: str
+    new_page: Any, key_pages: dict[str, str], name: str, scheme: str
 ) -> None:
+    """axe-core on each key page, in the light and the dark palette (the site follows the
+    reader's system setting)."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page: Page = new_page(color_scheme=scheme)
     _open(page, key_pages[name])
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
-    details = [
-        f"{v['id']} ({v['impact']}): {v['help']}\n"
-        + "\n".join(f"    {', '.join(map(str, n['target']))}" for n in v["nodes"][:8])
-        for v in serious
-    ]
-    assert not serious, f"axe on {name} ({key_pages[name] or '/'}):\n" + "\n".join(details)
+    where = f"{name} ({key_pages[name] or '/'}, {scheme} palette)"
+    if serious:
+        pytest.fail(f"axe on {where}:\n" + "\n".join(map(_describe, serious)), pytrace=False)
 
 
 @pytest.mark.parametrize("name", ["team", "catalogue"])
