@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .findings import Severity, findings_to_json
+from .findings import findings_to_json
 from .pipeline import CheckResult, load_charters
 
 DEFAULT_CHARTERS = Path("charters")
@@ -31,12 +31,7 @@ def print_findings(result: CheckResult, output_format: str) -> None:
     for finding in result.findings:
         click.echo(finding.to_github() if output_format == "github" else finding.to_text())
     if output_format == "text":
-        counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
-        click.echo(
-            f"checked {len(result.files)} files: {counts[Severity.ERROR]} errors, "
-            f"{counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} notes",
-            err=bool(result.findings),
-        )
+        click.echo(result.summary, err=bool(result.findings))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +36,23 @@ class CheckResult:
     def ok(self) -> bool:
         return not has_errors(self.findings)
 
+    @property
+    def summary(self) -> str:
+        """One line for the end of a run: 'checked 17 files: 1 error, 0 warnings, 2 notes'."""
+        counts = [
+            _count(sum(1 for f in self.findings if f.severity is severity), noun)
+            for severity, noun in (
+                (Severity.ERROR, "error"),
+                (Severity.WARNING, "warning"),
+                (Severity.INFO, "note"),
+            )
+        ]
+        return f"checked {_count(len(self.files), 'file')}: {', '.join(counts)}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
 
 def display_path(path: Path, root: Path) -> str:
     """Path as shown to people: relative to `root` when inside it, always with '/'."""
@@ -54,10 +74,33 @@ def charter_paths(charters_dir: Path) -> list[Path]:
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of a load.
+
+    Loading allocates hundreds of thousands of objects that all live on (positions, models,
+    the resolved organisation), so every full collection walks the whole growing heap and
+    frees nothing: 40% of the time of loading 2,000 charters. Garbage is still freed by
+    reference counting meanwhile; the collector resumes (and catches up) afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_charters(
     charters_dir: Path, *, root: Path | None = None, today: dt.date | None = None
 ) -> CheckResult:
     """Check every file under `charters_dir`; report all problems of all files in one run."""
+    with _collector_paused():
+        return _load_charters(charters_dir, root, today)
+
+
+def _load_charters(charters_dir: Path, root: Path | None, today: dt.date | None) -> CheckResult:
     root = root or charters_dir.parent
     findings: list[Finding] = []
     files: list[str] = []
@@ -93,10 +136,11 @@ def load_charters(
 
     charters: list[tuple[models.CharterFile, SourceFile]] = []
     unreadable: set[str] = set()
+    folder_display = display_path(charters_dir, root)
     for path in charter_paths(charters_dir):
         if path.name == "organisation.yaml" and not org_path.is_file():
             continue  # the misspelt organisation file: missing-organisation says to rename it
-        display = display_path(path, root)
+        display = _display_in(folder_display, path, root)
         files.append(display)
         if not _SLUG_STEM.match(path.stem) or path.suffix != ".yaml":
             findings.append(
@@ -140,6 +184,17 @@ def reference_date() -> dt.date:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
     return dt.date.today()
+
+
+def _display_in(folder_display: str, path: Path, root: Path) -> str:
+    """display_path of a file in the charters folder, without resolving it each time.
+
+    Resolving every path walks each of its folders again (a tenth of a second at 2,000
+    files); only a symlinked file can resolve to somewhere else than its folder.
+    """
+    if path.is_symlink():
+        return display_path(path, root)
+    return path.name if folder_display == "." else f"{folder_display}/{path.name}"
 
 
 def _with_team(finding: Finding, team: str) -> Finding:

@@ -17,10 +17,8 @@ What it does at each step of a build:
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import logging
-import os
 import posixpath
 import re
 import shutil
@@ -72,22 +70,6 @@ def _log_finding(finding: Finding) -> None:
         log.info(text)
 
 
-def summary(result: CheckResult) -> str:
-    counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
-    return (
-        f"checked {len(result.files)} files: {counts[Severity.ERROR]} errors, "
-        f"{counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} notes"
-    )
-
-
-def build_today() -> dt.date | None:
-    """The day reviews are judged against: SOURCE_DATE_EPOCH when set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return None
-
-
 class ChartersPlugin(BasePlugin[ChartersConfig]):
     supports_multiple_instances = False
 
@@ -126,11 +108,11 @@ class ChartersPlugin(BasePlugin[ChartersConfig]):
                 f"'{display_path(self.templates_dir, self.root)}' (plugin option templates_dir)"
             )
 
-        result = load_charters(self.charters_dir, root=self.root, today=build_today())
+        result = load_charters(self.charters_dir, root=self.root)
         for finding in result.findings:
             _log_finding(finding)
         if not result.ok or result.organisation is None:
-            raise PluginError(f"charters: {summary(result)}; the site was not built")
+            raise PluginError(f"charters: {result.summary}; the site was not built")
         self.result = result
         org = result.organisation
 
@@ -348,4 +330,4 @@ def _line_of_key(path: Path, key: str) -> int:
     return 1
 
 
-__all__ = ["ChartersPlugin", "ORGANISATION_FILE", "summary", "swap_in"]
+__all__ = ["ChartersPlugin", "ORGANISATION_FILE", "swap_in"]
