@@ -16,16 +16,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from .findings import Finding, Severity
 from .organisation import Organisation
 from .pipeline import CheckResult
+from .templating import text_environment
 
 # A GitHub/GitLab handle (@user, @org/team, @group/subgroup) or an email address.
 _HANDLE = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)*$")
 _EMAIL = re.compile(r"^[^@\s#]+@[^@\s#]+\.[^@\s#]+$")
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -75,14 +73,7 @@ def entries(org: Organisation) -> tuple[list[Entry], list[Finding]]:
 def render(org: Organisation, command: str = "charters codeowners") -> tuple[str, list[Finding]]:
     """The CODEOWNERS text for `org`, and any finding that stops it being trusted."""
     found, findings = entries(org)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=False,  # plain text; every value was checked by owner_handle
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = text_environment()  # plain text; every value was checked by owner_handle
     text = env.get_template("CODEOWNERS.j2").render(entries=found, command=command)
     return text, findings
 

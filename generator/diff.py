@@ -42,6 +42,7 @@ from .durations import Duration
 from .findings import Finding, Severity
 from .organisation import Calendar, Organisation, Service, Standards, Team
 from .pipeline import CheckResult, load_charters
+from .templating import text_environment
 
 WORKING_TREE = "the working tree"
 FAIL_ON = ("infeasible",)
@@ -613,7 +614,6 @@ def _feasibility_changes(
 # --- rendering --------------------------------------------------------------------------
 
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Characters that change the meaning of Markdown inline text; charter text is shown as typed.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|~#!])")
 
@@ -632,15 +632,7 @@ def _markdown_text(value: object) -> object:
 
 def _environment(output_format: str) -> jinja2.Environment:
     markdown = output_format == "markdown"
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=markdown,
-        finalize=_markdown_text if markdown else None,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return text_environment(autoescape=markdown, finalize=_markdown_text if markdown else None)
 
 
 def render(impact: Impact, output_format: str) -> str:

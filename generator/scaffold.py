@@ -22,16 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import jinja2
 import yaml
 
 from .findings import Finding, Severity
 from .models import SLUG_PATTERN
 from .organisation import EVERYONE, Organisation
 from .pipeline import display_path, load_charters
+from .templating import text_environment
 from .validate import ID_HINT
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SCHEMA_FILE = Path("schema") / "charter.schema.json"
 _SLUG = re.compile(SLUG_PATTERN)
 
@@ -187,14 +186,7 @@ def _comment(value: object) -> str:
 def render(
     charter: NewCharter, org: Organisation, schema_path: str, today: dt.date | None = None
 ) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=False,  # YAML, not HTML: values go through the `yaml` filter instead
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = text_environment()  # YAML, not HTML: values go through the `yaml` filter instead
     env.filters["yaml"] = _yaml_scalar
     env.filters["comment"] = _comment
     standards = org.standards

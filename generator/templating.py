@@ -1,0 +1,30 @@
+"""The Jinja2 environment for the plain-text outputs: CODEOWNERS, impact reports, new charters.
+
+Site pages use `pages.make_environment` (HTML escaping, the site's filters); these outputs
+share one loader and one set of whitespace rules, and each says how it escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+# templates/ sits beside the package in the repository (an editable install reads it there).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def text_environment(
+    *, autoescape: bool = False, finalize: Callable[[Any], Any] | None = None
+) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=autoescape,
+        finalize=finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
