@@ -174,7 +174,20 @@ def _too_deep(text: str) -> tuple[int, int] | None:
     """Where nesting first goes deeper than MAX_DEPTH, from libyaml's events (no recursion)."""
     if sum(text.count(char) for char in _NESTING_CHARS) <= _SCAN_DEPTH_ABOVE:
         return None
-    loader = _Loader(text)
+    found = _deeper_than_limit(text, _Loader)
+    if found is _LIBYAML_LIMIT:
+        # Newer libyaml stops at its own limit (1,000 levels) while scanning ahead, before it
+        # hands out the event that passes ours: ask the pure-Python parser, which scans lazily,
+        # so the place reported is the same whichever libyaml PyYAML was built with.
+        found = _deeper_than_limit(text, yaml.SafeLoader)
+    return found if isinstance(found, tuple) else None
+
+
+_LIBYAML_LIMIT = object()
+
+
+def _deeper_than_limit(text: str, loader_class: type) -> tuple[int, int] | object | None:
+    loader = loader_class(text)
     depth = 0
     try:
         while loader.check_event():
@@ -185,7 +198,9 @@ def _too_deep(text: str) -> tuple[int, int] | None:
                     return event.start_mark.line + 1, event.start_mark.column + 1
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
+        if "maximum nesting depth" in str(error):
+            return _LIBYAML_LIMIT
         return None  # the composer reports the syntax error, in place
     finally:
         loader.dispose()
