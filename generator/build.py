@@ -126,8 +126,14 @@ def serve_site(config_file: Path, dev_addr: str | None, quiet: bool = False) -> 
         )
     with mkdocs_logging(quiet):
         try:
+            # Dirty builds: MkDocs then skips the pages the plugin knows are unchanged, and the
+            # plugin keeps the rest right (generator/incremental.py).
             serve(
-                config_file=str(config_file), dev_addr=dev_addr, livereload=True, watch_theme=False
+                config_file=str(config_file),
+                dev_addr=dev_addr,
+                livereload=True,
+                watch_theme=False,
+                build_type="dirty",
             )
         except MkDocsException as error:
             return _fail(error.format_message())

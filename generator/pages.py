@@ -26,10 +26,15 @@ rewritten by MkDocs), computed by `Urls` for the page being rendered.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import posixpath
 import re
+import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +97,7 @@ def segment_uri(segment_id: str) -> str:
     return f"customers/{segment_id}/index.md"
 
 
+@lru_cache(maxsize=1 << 16)  # every page links to dozens of others: compute each URL once
 def page_url(src_uri: str, use_directory_urls: bool) -> str:
     """The URL (relative to the site root) MkDocs gives the page at `src_uri`."""
     stem, _ = posixpath.splitext(src_uri)
@@ -183,47 +189,74 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 # Markdown, so the table of contents and the search sections are unchanged.
 #
 # `{% filter html_block(search=False) %}` marks a block search should not read (who relies
-# on whom, the maps): it goes back in only after the search plugin has indexed the page
-# (as an HTML comment in between), so search neither indexes nor even parses it.
+# on whom, the maps). Inside a searched block, `{% filter unsearched %}...{% endfilter %}`
+# marks a part search should skip (promises, customers, goals: what nobody types into a
+# search box). The plugin hands the search plugin each page as search is to read it (see
+# `fill_blocks`) and puts the whole blocks in once the page is indexed, before the theme
+# renders it. The search index then holds what people look for (names, summaries, how to
+# ask, contacts) and the search plugin parses a fraction of the HTML it used to.
 
 _BLOCK_TOKEN = "CHARTERSHTMLBLOCK{}X"
 _BLOCK_PARAGRAPH = re.compile(r"<p>CHARTERSHTMLBLOCK(\d+)X</p>")
-_BLOCK_COMMENT = re.compile(r"<!--charters-block-(\d+)-->")
+# Autoescape turns every `<` of charter text into `&lt;`: only templates can write these.
+_UNSEARCHED_START = "<!--charters-unsearched-->"
+_UNSEARCHED_END = "<!--/charters-unsearched-->"
+_UNSEARCHED_PART = re.compile(
+    re.escape(_UNSEARCHED_START) + ".*?" + re.escape(_UNSEARCHED_END), re.S
+)
+# Tags mkdocs-material's search keeps (or acts on) in the text it indexes; it drops all
+# others and keeps their text. Dropping them here first spares its (slow, pure Python) HTML
+# parser two thirds of the tags of a page.
+_WHITESPACE = re.compile(r"\s+")
+_SEARCH_IGNORED_TAG = re.compile(
+    r"</?(?!(?:p|code|pre|li|ol|ul|sub|sup|h[1-6]|script|style|object)\b)[A-Za-z][^>]*>"
+)
 
 
 @dataclass(frozen=True)
 class HtmlBlock:
-    html: str
-    search: bool
+    html: str  # what the page shows
+    search_html: str  # what search reads: the text of the searched parts ("" for none)
+
+
+def unsearched(html: str) -> Markup:
+    return Markup(_UNSEARCHED_START) + html + Markup(_UNSEARCHED_END)
+
+
+def _search_text(html: str) -> str:
+    """The block as search reads it: the same text, without the tags search drops anyway.
+    A block that marks elements `data-search-exclude` is left whole for search to act on."""
+    if not html or "data-search-exclude" in html:
+        return html
+    text = _SEARCH_IGNORED_TAG.sub("", html)
+    # Search shows each run of whitespace as one space (except in <pre>): store it so.
+    return text if "<pre" in text else _WHITESPACE.sub(" ", text)
 
 
 @jinja2.pass_context
 def html_block(context: jinja2.runtime.Context, html: str, search: bool = True) -> Markup:
     blocks: list[HtmlBlock] = context["html_blocks"]
-    blocks.append(HtmlBlock(str(html).strip(), search))
+    page = context.get("page")
+    if page is not None and not page.search:
+        search = False  # the page is left out of search: nothing of it is read
+    text = str(html).strip()
+    searched = text if search else ""
+    if _UNSEARCHED_START in text:
+        searched = _UNSEARCHED_PART.sub("", text) if search else ""
+        text = text.replace(_UNSEARCHED_START, "").replace(_UNSEARCHED_END, "")
+    blocks.append(HtmlBlock(text, _search_text(searched)))
     return Markup("\n\n" + _BLOCK_TOKEN.format(len(blocks) - 1) + "\n\n")
 
 
-def fill_blocks(html: str, blocks: list[HtmlBlock]) -> str:
-    """The page's HTML (from Markdown) with its searchable blocks back in place and the
-    others as placeholders for `fill_deferred`. One pass: a block's own text is never
-    searched for tokens."""
+def fill_blocks(html: str, blocks: list[HtmlBlock], *, for_search: bool = False) -> str:
+    """The page's HTML (from Markdown) with its blocks in place of their tokens: as the page
+    shows them, or `for_search` as search is to read them. One pass: a block's own text is
+    never searched for tokens."""
     if not blocks:
         return html
-
-    def put(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        block = blocks[index]
-        return block.html if block.search else f"<!--charters-block-{index}-->"
-
-    return _BLOCK_PARAGRAPH.sub(put, html)
-
-
-def fill_deferred(html: str, blocks: list[HtmlBlock]) -> str:
-    """The finished page with the blocks search did not read put back."""
-    if not any(not block.search for block in blocks):
-        return html
-    return _BLOCK_COMMENT.sub(lambda m: blocks[int(m.group(1))].html, html)
+    if for_search:
+        return _BLOCK_PARAGRAPH.sub(lambda m: blocks[int(m.group(1))].search_html, html)
+    return _BLOCK_PARAGRAPH.sub(lambda m: blocks[int(m.group(1))].html, html)
 
 
 @dataclass(frozen=True)
@@ -244,6 +277,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters.update(
         html_block=html_block,
+        unsearched=unsearched,
         md=markdown_text,
         paragraphs=paragraphs,
         safe_url=safe_url,
@@ -273,6 +307,12 @@ class SiteSettings:
     repo_file_url: str | None = None
 
 
+@lru_cache(maxsize=1 << 16)
+def _url_parts(target: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether `target` is a folder URL, and its path parts."""
+    return not target or target.endswith("/"), tuple(part for part in target.split("/") if part)
+
+
 class Urls:
     """Relative URLs from the page being rendered to every other place on the site."""
 
@@ -289,14 +329,14 @@ class Urls:
 
         Equal to posixpath.relpath, done on path parts: it runs for every link of every page.
         """
-        is_dir = not target or target.endswith("/")
-        parts = [part for part in target.split("/") if part]
+        is_dir, parts = _url_parts(target)
+        base = self._base
         common = 0
-        for mine, theirs in zip(self._base, parts, strict=False):
+        for mine, theirs in zip(base, parts, strict=False):
             if mine != theirs:
                 break
             common += 1
-        rel = "/".join([".."] * (len(self._base) - common) + parts[common:])
+        rel = "/".join([".."] * (len(base) - common) + list(parts[common:]))
         if not rel:
             return "./"
         return rel + "/" if is_dir else rel
@@ -678,6 +718,52 @@ class TemplateProblem(Exception):
     """A template failed to render; the message names the template and line."""
 
 
+class _Renderer:
+    """Renders one page at a time with what every page shares (the facts, the slots)."""
+
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        org: Organisation,
+        analysis: Analysis,
+        findings: list[Finding],
+        settings: SiteSettings,
+    ) -> None:
+        self.env = env
+        self.org = org
+        self.analysis = analysis
+        self.settings = settings
+        self.slots = available_slots(env)
+        self.shared = {
+            "org": org,
+            "analysis": analysis,
+            "facts": Facts(org, analysis, findings),
+            "settings": settings,
+            "slots": self.slots,
+            "customer_tokens": customer_tokens,
+            "teams_by_name": teams_by_name,
+            "by_name": _by_name,
+        }
+
+    def render(self, page: Page) -> RenderedPage:
+        urls = Urls(page.src_uri, self.settings)
+        blocks: list[HtmlBlock] = []
+        context = {
+            **self.shared,
+            **page.context,
+            **map_context(page, self.org, self.analysis, urls, self.slots),
+            "urls": urls,
+            "page": page,
+            "html_blocks": blocks,
+        }
+        markdown = _front_matter(page) + _render(self.env, page.template, context)
+        return RenderedPage(markdown, blocks)
+
+
+# Fewer pages than this render in this process: starting a worker would cost more.
+PARALLEL_MIN_PAGES = 200
+
+
 def render_pages(
     pages: list[Page],
     env: jinja2.Environment,
@@ -685,34 +771,64 @@ def render_pages(
     analysis: Analysis,
     findings: list[Finding],
     settings: SiteSettings,
+    workers: int = 1,
 ) -> dict[str, RenderedPage]:
-    """Render every page to Markdown and its set-aside HTML blocks, by src_uri."""
-    facts = Facts(org, analysis, findings)
-    slots = available_slots(env)
-    shared = {
-        "org": org,
-        "analysis": analysis,
-        "facts": facts,
-        "settings": settings,
-        "slots": slots,
-        "customer_tokens": customer_tokens,
-        "teams_by_name": teams_by_name,
-        "by_name": _by_name,
-    }
+    """Render every page to Markdown and its set-aside HTML blocks, by src_uri.
+
+    With `workers` > 1 (and many pages, on a system that can fork) the pages are shared
+    out between this process and `workers - 1` forked ones; the result is the same.
+    """
+    renderer = _Renderer(env, org, analysis, findings, settings)
+    if workers > 1 and len(pages) >= PARALLEL_MIN_PAGES and _can_fork():
+        return _render_in_parallel(renderer, pages, workers)
+    return {page.src_uri: renderer.render(page) for page in pages}
+
+
+def _can_fork() -> bool:
+    # Linux only: fork is the only start method that shares the loaded organisation and the
+    # compiled templates with the workers for free (macOS deems fork unsafe).
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+# What a forked worker renders: set just before the fork, read by the worker's copy.
+_JOB: tuple[_Renderer, list[Page]] | None = None
+
+
+def _render_share(share: int, workers: int) -> list[RenderedPage]:
+    assert _JOB is not None
+    renderer, pages = _JOB
+    return [renderer.render(page) for page in pages[share::workers]]
+
+
+def _render_in_parallel(
+    renderer: _Renderer, pages: list[Page], workers: int
+) -> dict[str, RenderedPage]:
+    """Page i is rendered by share i % workers; share 0 here, the others in forked workers.
+
+    Rendering is the largest step of a big build and every page is independent: two cores
+    halve it. Pages are dealt out in turn so that each share gets some of the big pages.
+    """
+    global _JOB
+    from . import maps  # noqa: F401  imported before the fork, not once in every worker
+
+    _JOB = (renderer, pages)
+    sys.stdout.flush()  # a worker flushes its copy of any buffered output when it ends
+    sys.stderr.flush()
+    shares: list[list[RenderedPage]] = []
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+            futures = [pool.submit(_render_share, share, workers) for share in range(1, workers)]
+            shares.append(_render_share(0, workers))
+            shares += [future.result() for future in futures]
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): render everything here instead.
+        return {page.src_uri: renderer.render(page) for page in pages}
+    finally:
+        _JOB = None
     rendered: dict[str, RenderedPage] = {}
-    for page in pages:
-        urls = Urls(page.src_uri, settings)
-        blocks: list[HtmlBlock] = []
-        context = {
-            **shared,
-            **page.context,
-            **map_context(page, org, analysis, urls, slots),
-            "urls": urls,
-            "page": page,
-            "html_blocks": blocks,
-        }
-        markdown = _front_matter(page) + _render(env, page.template, context)
-        rendered[page.src_uri] = RenderedPage(markdown, blocks)
+    for index, page in enumerate(pages):
+        rendered[page.src_uri] = shares[index % workers][index // workers]
     return rendered
 
 

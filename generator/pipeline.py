@@ -92,15 +92,53 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+# A charter file's bytes and display path -> what reading and validating it gave (see
+# `load_charters`' `cache`).
+FileCache = dict[
+    Path, tuple[bytes, str, SourceFile | None, models.CharterFile | None, list[Finding]]
+]
+
+
 def load_charters(
-    charters_dir: Path, *, root: Path | None = None, today: dt.date | None = None
+    charters_dir: Path,
+    *,
+    root: Path | None = None,
+    today: dt.date | None = None,
+    cache: FileCache | None = None,
 ) -> CheckResult:
-    """Check every file under `charters_dir`; report all problems of all files in one run."""
+    """Check every file under `charters_dir`; report all problems of all files in one run.
+
+    `cache` (kept by the caller between runs, as `charters serve` does) skips reading and
+    validating a charter file whose bytes are the same as last time; resolving and the
+    analyses always run on the whole organisation.
+    """
     with _collector_paused():
-        return _load_charters(charters_dir, root, today)
+        return _load_charters(charters_dir, root, today, cache)
 
 
-def _load_charters(charters_dir: Path, root: Path | None, today: dt.date | None) -> CheckResult:
+def _read_charter(
+    path: Path, display: str, cache: FileCache | None
+) -> tuple[SourceFile | None, models.CharterFile | None, list[Finding]]:
+    """A charter file read and validated (or as last time, when its bytes are the same)."""
+    content = path.read_bytes() if cache is not None else b""
+    if cache is not None:
+        hit = cache.get(path)
+        if hit is not None and hit[0] == content and hit[1] == display:
+            return hit[2], hit[3], hit[4]
+    source, problems = load_yaml(path, display)
+    findings = [_with_team(f, path.stem) for f in problems]  # grouped by team on pages
+    model = None
+    if source is not None:
+        model, problems = validate(source, models.CharterFile)
+        findings += [_with_team(f, path.stem) for f in problems]
+    if cache is not None:
+        cache[path] = (content, display, source, model, findings)
+    return source, model, findings
+
+
+def _load_charters(
+    charters_dir: Path, root: Path | None, today: dt.date | None, cache: FileCache | None
+) -> CheckResult:
     root = root or charters_dir.parent
     findings: list[Finding] = []
     files: list[str] = []
@@ -155,12 +193,8 @@ def _load_charters(charters_dir: Path, root: Path | None, today: dt.date | None)
                 )
             )
             continue
-        source, problems = load_yaml(path, display)
-        findings += [_with_team(f, path.stem) for f in problems]  # grouped by team on pages
-        model = None
-        if source is not None:
-            model, problems = validate(source, models.CharterFile)
-            findings += [_with_team(f, path.stem) for f in problems]
+        source, model, problems = _read_charter(path, display, cache)
+        findings += problems
         if model is None or source is None:
             unreadable.add(path.stem)
             continue
