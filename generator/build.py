@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,6 +125,9 @@ def serve_site(config_file: Path, dev_addr: str | None, quiet: bool = False) -> 
             f"no MkDocs configuration at '{config_file}'; run from the repository root "
             "or pass --config-file"
         )
+    # Stopped with SIGTERM (a service manager, a test), shut down as on Ctrl-C: MkDocs then
+    # removes its temporary site folder and the plugin its generated pages.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     with mkdocs_logging(quiet):
         try:
             # Dirty builds: MkDocs then skips the pages the plugin knows are unchanged, and the
@@ -137,7 +141,15 @@ def serve_site(config_file: Path, dev_addr: str | None, quiet: bool = False) -> 
             )
         except MkDocsException as error:
             return _fail(error.format_message())
+        except KeyboardInterrupt:
+            pass  # MkDocs has shut the server down
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _shown(path: Path) -> str:

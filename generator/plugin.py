@@ -9,10 +9,18 @@ What it does at each step of a build:
   finding as `path:line:col: severity[code]: message` (warnings as warnings, so `--strict`
   fails on them), stop with a PluginError on any error finding; take the site's name,
   description and logo from the organisation file.
-- on_files: render the pages through the Jinja2 templates and build the navigation.
+- on_files: render the pages through the Jinja2 templates (in two processes for a big
+  build, see pages.render_pages) and build the navigation.
+- on_nav / on_page_context: give each page a navigation cut to its own path
+  (NavigationViews), which is all the theme shows of it with navigation.prune.
+- on_page_content / on_page_context: hand search each generated page as search is to read
+  it (names, summaries, how to ask, contacts), then the theme the whole page.
+- on_env: for a big build, fork a worker that writes half of the pages (page_worker.py).
+- on_post_page: collapse the theme's runs of blank lines and indentation.
 - on_post_build: make sitemap.xml.gz reproducible and, for `mkdocs build`, swap the freshly
   built folder in place of the old site (a failed build never touches the old site).
-- on_serve: watch `charters/` and `templates/` so `mkdocs serve` rebuilds on a change.
+- on_serve: watch `charters/` and `templates/` so `mkdocs serve` rebuilds on a change; under
+  `charters serve` a rebuild redoes only what the edit changed (incremental.py).
 """
 
 from __future__ import annotations
