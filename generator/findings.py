@@ -6,6 +6,18 @@ import enum
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+
+class SourcePlace(Protocol):
+    """A place in a source file, 1-based (generator.organisation.Location is one)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
 
 
 class Severity(str, enum.Enum):
@@ -38,6 +50,22 @@ class Finding:
     hint: str = ""
     team: str | None = None
     related: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def at(
+        cls,
+        place: SourcePlace,
+        severity: Severity,
+        code: str,
+        message: str,
+        hint: str = "",
+        team: str | None = None,
+        related: tuple[str, ...] = (),
+    ) -> Finding:
+        """A finding at `place` (any object with file, line and column: a model's Location)."""
+        return cls(
+            severity, code, place.file, place.line, place.column, message, hint, team, related
+        )
 
     @property
     def location(self) -> str:

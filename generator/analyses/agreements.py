@@ -31,12 +31,10 @@ def analyse(org: Organisation) -> tuple[list[Finding], list[Dependency]]:
                 continue
             unacknowledged.append(dep)
             findings.append(
-                Finding(
-                    severity=Severity.WARNING,
-                    code=CODE,
-                    file=dep.location.file,
-                    line=dep.location.line,
-                    column=dep.location.column,
+                Finding.at(
+                    dep.location,
+                    Severity.WARNING,
+                    CODE,
                     message=(
                         f"{consumer.key} ({dep.location.file}:{dep.location.line}) depends on "
                         f"{provider.key} ({provider.location.file}:{provider.location.line}), "

@@ -76,12 +76,10 @@ def analyse(
             break
         service = item.service
         findings.append(
-            Finding(
-                severity=Severity.INFO,
-                code=CODE,
-                file=service.location.file,
-                line=service.location.line,
-                column=service.location.column,
+            Finding.at(
+                service.location,
+                Severity.INFO,
+                CODE,
                 message=(
                     f"{service.key} is a bottleneck: {item.transitive} services wait on it "
                     f"({item.direct} directly)"

@@ -23,12 +23,10 @@ def check(org: Organisation) -> list[Finding]:
         if service.goals:
             continue
         findings.append(
-            Finding(
-                severity=Severity.WARNING,
-                code=SERVICE_CODE,
-                file=service.location.file,
-                line=service.location.line,
-                column=service.location.column,
+            Finding.at(
+                service.location,
+                Severity.WARNING,
+                SERVICE_CODE,
                 message=f"{service.key} serves none of the organisation's goals",
                 hint=(
                     "add the goals it serves under `goals:` ("
@@ -43,12 +41,10 @@ def check(org: Organisation) -> list[Finding]:
             continue
         goal = org.goals[goal_id]
         findings.append(
-            Finding(
-                severity=Severity.WARNING,
-                code=GOAL_CODE,
-                file=goal.location.file,
-                line=goal.location.line,
-                column=goal.location.column,
+            Finding.at(
+                goal.location,
+                Severity.WARNING,
+                GOAL_CODE,
                 message=f"goal '{goal_id}' ({goal.name}) is served by no service",
                 hint=(
                     f"list '{goal_id}' under `goals:` of the services that work towards it, "

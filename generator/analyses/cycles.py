@@ -83,12 +83,10 @@ def analyse(
             for a, b in ((cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(1, len(cycle)))
         )
         findings.append(
-            Finding(
-                severity=Severity.ERROR,
-                code=CODE,
-                file=dep.location.file,
-                line=dep.location.line,
-                column=dep.location.column,
+            Finding.at(
+                dep.location,
+                Severity.ERROR,
+                CODE,
                 message=f"blocking dependencies form a cycle: {spelled}",
                 hint=(
                     "no request on this cycle can ever finish; mark one of these dependencies "

@@ -304,12 +304,10 @@ def analyse(
             for a, b in zip(path, path[1:], strict=False)
         )
         findings.append(
-            Finding(
-                severity=Severity.WARNING,
-                code=CODE,
-                file=service.location.file,
-                line=service.location.line,
-                column=service.location.column,
+            Finding.at(
+                service.location,
+                Severity.WARNING,
+                CODE,
                 message=result.message,
                 hint=(
                     f"promise at least {result.total}, ask for shorter promises along the "

@@ -89,12 +89,10 @@ def analyse(org: Organisation) -> tuple[list[Finding], dict[str, list[tuple[str,
         chains[team_id] = team_chains
         if not team_chains and org.segments:
             findings.append(
-                Finding(
-                    severity=Severity.INFO,
-                    code=CODE,
-                    file=team.location.file,
-                    line=team.location.line,
-                    column=team.location.column,
+                Finding.at(
+                    team.location,
+                    Severity.INFO,
+                    CODE,
                     message=(
                         f"{team_id} has no line of sight to an external customer: no chain "
                         "of services leads from its work to a customer segment"

@@ -53,12 +53,10 @@ def analyse(org: Organisation, today: dt.date) -> tuple[list[Finding], dict[str,
         overdue[team_id] = team
         where = team.reviewed_location or team.location
         findings.append(
-            Finding(
-                severity=Severity.WARNING,
-                code=CODE,
-                file=where.file,
-                line=where.line,
-                column=where.column,
+            Finding.at(
+                where,
+                Severity.WARNING,
+                CODE,
                 message=(
                     f"{team_id}'s charter was last reviewed on {team.reviewed.isoformat()}; "
                     f"with a review every {every} it was due by {due.isoformat()}"
