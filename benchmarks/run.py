@@ -191,11 +191,11 @@ def site_figures(site: Path) -> dict[str, Any]:
     index = site / "search" / "search_index.json"
     html = [p for p in site.rglob("*.html")]
     return {
-        "site_mb": round(size / 2**20, 1),
+        "site_mb": round(size / 1e6, 1),  # decimal megabytes, as the target reads
         "site_files": files,
         "html_pages": len(html),
-        "largest_page_kb": round(max((p.stat().st_size for p in html), default=0) / 1024, 1),
-        "search_index_mb": round(index.stat().st_size / 2**20, 2) if index.exists() else None,
+        "largest_page_kb": round(max((p.stat().st_size for p in html), default=0) / 1e3, 1),
+        "search_index_mb": round(index.stat().st_size / 1e6, 2) if index.exists() else None,
     }
 
 
@@ -299,7 +299,7 @@ def _cell(stage: dict[str, Any] | None) -> str:
         return "-"
     text = f"{stage['seconds']:.2f} s"
     if "peak_mb" in stage:
-        text += f" / {stage['peak_mb']:.0f} MB"
+        text += f" / {stage['peak_mb']:.0f} MiB"
     return text
 
 

@@ -136,7 +136,7 @@ def measure_search(
 
     index = site / "search" / "search_index.json"
     result: dict[str, Any] = {
-        "index_mb": round(index.stat().st_size / 2**20, 2) if index.exists() else 0.0,
+        "index_mb": round(index.stat().st_size / 1e6, 2) if index.exists() else 0.0,
         "per_word_ms": {},
         "per_word_results": {},
     }
