@@ -30,6 +30,13 @@ class Severity(str, enum.Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
+# Findings that the passing of time brings, not a change to a charter: a review falling due.
+# They are warnings everywhere (command line, build log, health page) but do not fail
+# `charters build --strict`, so one team's lapsed review never fails another team's pull
+# request, and a build that passed yesterday does not fail today on the same files.
+TIME_BOUND_CODES = frozenset({"review-overdue"})
+
+
 @dataclass(frozen=True, order=False)
 class Finding:
     """Something the checks report, pinned to a place in a file.
@@ -66,6 +73,11 @@ class Finding:
         return cls(
             severity, code, place.file, place.line, place.column, message, hint, team, related
         )
+
+    @property
+    def time_bound(self) -> bool:
+        """True for a finding that time brings (see TIME_BOUND_CODES): not failed by --strict."""
+        return self.code in TIME_BOUND_CODES
 
     @property
     def location(self) -> str:

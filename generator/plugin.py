@@ -7,8 +7,9 @@ segments, service catalogue, mission, map, health) with `File.generated`, plus t
 What it does at each step of a build:
 - on_config: load and check `charters/` once (root: the folder of mkdocs.yml), log every
   finding as `path:line:col: severity[code]: message` (warnings as warnings, so `--strict`
-  fails on them), stop with a PluginError on any error finding; take the site's name,
-  description and logo from the organisation file.
+  fails on them, except time-bound ones such as an overdue review: Finding.time_bound),
+  stop with a PluginError on any error finding; take the site's name, description and logo
+  from the organisation file.
 - on_files: render the pages through the Jinja2 templates (in two processes for a big
   build, see pages.render_pages) and build the navigation.
 - on_nav / on_page_context: give each page a navigation cut to its own path
@@ -77,14 +78,33 @@ class ChartersConfig(base.Config):
     atomic_build = c.Type(bool, default=True)
 
 
+# Marks a log record that MkDocs' strict mode must not count (a time-bound finding).
+_NOT_STRICT = "charters_not_strict"
+
+
 def _log_finding(finding: Finding) -> None:
     text = finding.to_text()
     if finding.severity is Severity.ERROR:
         log.error(text)
     elif finding.severity is Severity.WARNING:
-        log.warning(text)
+        log.warning(text, extra={_NOT_STRICT: finding.time_bound})
     else:
         log.info(text)
+
+
+def _not_counted_under_strict(record: logging.LogRecord) -> bool:
+    return not getattr(record, _NOT_STRICT, False)
+
+
+def _keep_time_bound_findings_out_of_strict() -> None:
+    """Let MkDocs' strict-mode counter skip time-bound warnings (Finding.time_bound).
+
+    They are still printed as warnings by MkDocs' own handler; only the counter that makes
+    `--strict` abort ignores them. Idempotent: `charters serve` calls it on every rebuild.
+    """
+    for handler in logging.getLogger("mkdocs").handlers:
+        if isinstance(handler, CountHandler) and _not_counted_under_strict not in handler.filters:
+            handler.addFilter(_not_counted_under_strict)
 
 
 class ChartersPlugin(BasePlugin[ChartersConfig]):
@@ -151,6 +171,7 @@ class ChartersPlugin(BasePlugin[ChartersConfig]):
         # `serve` reads again only the charters whose bytes changed since the last build.
         cache = self.serve.file_cache if self.command == "serve" else None
         result = load_charters(self.charters_dir, root=self.root, cache=cache)
+        _keep_time_bound_findings_out_of_strict()
         for finding in result.findings:
             _log_finding(finding)
         if not result.ok or result.organisation is None:

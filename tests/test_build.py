@@ -106,11 +106,11 @@ def test_strict_fails_on_a_warning_and_keeps_the_old_site(
     source, good = built
     project = make_project(tmp_path / "project", SMALL)
     shutil.copytree(source / "site", project / "site")
-    edit(project / "charters" / "payroll.yaml", "reviewed: 2026-08-15", "reviewed: 2025-01-15")
+    edit(project / "charters" / "payroll.yaml", "    goals: [happy-people]\n", "")
 
     strict = run_charters("build", "--strict", cwd=project)
     assert strict.returncode == 1
-    assert "charters/payroll.yaml:12:11: warning[review-overdue]" in strict.stderr
+    assert "charters/payroll.yaml:15:5: warning[service-without-goal]" in strict.stderr
     assert "in strict mode" in strict.stderr and "Traceback" not in strict.stderr
     assert snapshot(project / "site") == good
     assert leftovers(project) == []
@@ -118,12 +118,35 @@ def test_strict_fails_on_a_warning_and_keeps_the_old_site(
     # Without --strict the warning is logged, the site is built and says so.
     relaxed = run_charters("build", cwd=project)
     assert relaxed.returncode == 0, relaxed.stderr
-    assert "warning[review-overdue]" in relaxed.stderr
+    assert "warning[service-without-goal]" in relaxed.stderr
+    health = (project / "site" / "health" / "index.html").read_text(encoding="utf-8")
+    assert "service-without-goal" in health
+
+
+def test_a_review_falling_overdue_is_a_warning_that_strict_does_not_fail_on(
+    tmp_path: Path,
+) -> None:
+    """Time, not a change, makes a review overdue: one team's lapsed review must not fail
+    every other team's pull request (`charters build --strict` in CI)."""
+    project = make_project(tmp_path / "project", SMALL)
+    edit(project / "charters" / "payroll.yaml", "reviewed: 2026-08-15", "reviewed: 2025-01-15")
+
+    strict = run_charters("build", "--strict", cwd=project)
+    assert strict.returncode == 0, strict.stderr
+    assert "charters/payroll.yaml:12:11: warning[review-overdue]" in strict.stderr
     page = (project / "site" / "teams" / "payroll" / "index.html").read_text(encoding="utf-8")
     assert "Overdue for review" in page
     assert "was due for review by 15 July 2025" in page
     health = (project / "site" / "health" / "index.html").read_text(encoding="utf-8")
     assert "review-overdue" in health and "1 overdue reviews" not in health
+
+    # Any other warning alongside it still fails --strict, and the count names only it.
+    edit(project / "charters" / "payroll.yaml", "    goals: [happy-people]\n", "")
+    both = run_charters("build", "--strict", cwd=project)
+    assert both.returncode == 1
+    assert "warning[review-overdue]" in both.stderr
+    assert "warning[service-without-goal]" in both.stderr
+    assert "Aborted with 1 warnings in strict mode" in both.stderr
 
 
 def test_plain_mkdocs_build_is_safe_too(
@@ -302,7 +325,7 @@ def test_plain_mkdocs_build_strict_keeps_the_old_site_on_a_warning(
     source, good = built
     project = make_project(tmp_path / "project", SMALL)
     shutil.copytree(source / "site", project / "site")
-    edit(project / "charters" / "payroll.yaml", "reviewed: 2026-08-15", "reviewed: 2025-01-15")
+    edit(project / "charters" / "payroll.yaml", "    goals: [happy-people]\n", "")
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict"],
@@ -313,6 +336,6 @@ def test_plain_mkdocs_build_strict_keeps_the_old_site_on_a_warning(
         timeout=240,
     )
     assert result.returncode == 1
-    assert "warning[review-overdue]" in result.stderr
+    assert "warning[service-without-goal]" in result.stderr
     assert snapshot(project / "site") == good
     assert leftovers(project) == []

@@ -1,6 +1,9 @@
 """Review: a charter is overdue when `reviewed` plus the organisation's `review_every` is
 before today.
 
+The finding is a warning, but a time-bound one (findings.TIME_BOUND_CODES): it does not fail
+`charters build --strict`, because no change to the charters caused it.
+
 Months and years are calendar months and years (a review on 31 August every 6 months is
 due on 28 or 29 February); business days count working days on the team's calendar.
 """
