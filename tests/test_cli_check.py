@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from test_site import run_charters
 
 from generator.cli import main
 
@@ -280,3 +281,20 @@ def test_check_help_text() -> None:
     assert "Exits 0 when there are no errors, 1 when there are, 2 on usage problems." in (
         " ".join(result.output.split())
     )
+
+
+def test_the_sample_still_builds_strictly_years_from_now(tmp_path: Path) -> None:
+    """The README's first command, `charters build --strict`, on the sample, five years on:
+    every charter is overdue for review, which is reported, and the build still succeeds."""
+    site = tmp_path / "site"
+    january_2032 = "1956528000"
+    result = run_charters(
+        "build", "--strict", "--site-dir", str(site), cwd=REPO, today=january_2032
+    )
+    assert result.returncode == 0, result.stderr
+    overdue = re.findall(
+        r"^charters/[a-z-]+\.yaml:\d+:\d+: warning\[review-overdue\]", result.stderr, re.M
+    )
+    assert len(overdue) == len(list((REPO / "charters").glob("*.yaml"))) - 1  # not the org file
+    health = (site / "health" / "index.html").read_text(encoding="utf-8")
+    assert "review-overdue" in health
