@@ -12,8 +12,16 @@ from typing import Any
 
 import jinja2
 
-# templates/ sits beside the package in the repository (an editable install reads it there).
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+def _templates_dir() -> Path:
+    """The templates: the copy packaged as generator/templates by `pip install .`, or, in a
+    checkout (and an editable install), templates/ beside the package."""
+    package = Path(__file__).resolve().parent
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 
 
 def text_environment(
