@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .findings import findings_to_json
+from .findings import findings_to_gitlab, findings_to_json
 from .pipeline import CheckResult, load_charters
 
 DEFAULT_CHARTERS = Path("charters")
@@ -28,6 +28,9 @@ def print_findings(result: CheckResult, output_format: str) -> None:
     if output_format == "json":
         click.echo(findings_to_json(result.findings))
         return
+    if output_format == "gitlab":
+        click.echo(findings_to_gitlab(result.findings))
+        return
     for finding in result.findings:
         click.echo(finding.to_github() if output_format == "github" else finding.to_text())
     if output_format == "text":
@@ -44,10 +47,13 @@ def main() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "github", "json"]),
+    type=click.Choice(["text", "github", "gitlab", "json"]),
     default="text",
     show_default=True,
-    help="text for people, github for GitHub Actions annotations, json for tools",
+    help=(
+        "text for people, github for GitHub Actions annotations, gitlab for a GitLab Code "
+        "Quality report (merge request annotations), json for tools"
+    ),
 )
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def check(output_format: str, path: Path | None) -> None:

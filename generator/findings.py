@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -132,3 +133,34 @@ def findings_to_json(findings: Iterable[Finding]) -> str:
     items = [f.to_dict() for f in sorted_findings(findings)]
     counts = {s.value: sum(1 for f in items if f["severity"] == s.value) for s in Severity}
     return json.dumps({"findings": items, "counts": counts}, indent=2, ensure_ascii=False)
+
+
+# GitLab's Code Quality severities (info, minor, major, critical, blocker): an error must be
+# fixed before merging, a warning should be looked at.
+_GITLAB_SEVERITY = {"error": "critical", "warning": "minor", "info": "info"}
+
+
+def findings_to_gitlab(findings: Iterable[Finding]) -> str:
+    """A GitLab Code Quality report: merge requests show each finding on its line.
+
+    The fingerprint identifies a finding between the target branch's report and the merge
+    request's, so GitLab can tell which findings the change brought and which it fixed.
+    """
+    report = []
+    for finding in sorted_findings(findings):
+        description = f"[{finding.code}] {finding.message}"
+        if finding.hint:
+            description += f" (hint: {finding.hint})"
+        identity = "\0".join(
+            [finding.code, finding.file, str(finding.line), str(finding.column), finding.message]
+        )
+        report.append(
+            {
+                "description": description,
+                "check_name": finding.code,
+                "fingerprint": hashlib.sha256(identity.encode("utf-8")).hexdigest(),
+                "severity": _GITLAB_SEVERITY[finding.severity.value],
+                "location": {"path": finding.file, "lines": {"begin": max(finding.line, 1)}},
+            }
+        )
+    return json.dumps(report, indent=2, ensure_ascii=False)

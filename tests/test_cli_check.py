@@ -20,6 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "check"
 CLEAN = FIXTURES / "clean"
 REPO = Path(__file__).parent.parent
 
+FINDING_HEADER = re.compile(r"^\S[^:]*:\d+:\d+: (?:error|warning|info)\[", re.M)
 FINDING_LINE = re.compile(r"^\S[^:]*:\d+:\d+: (error|warning|info)\[[a-z0-9-]+\]: \S.*$")
 
 GROUP_ERROR = "charters/onboarding.yaml:3:8: error[unknown-group]: no group 'operation'"
@@ -151,6 +152,38 @@ def test_json_format(broken: Path) -> None:
     assert places == sorted(places)
 
 
+def test_gitlab_format(broken: Path) -> None:
+    """A GitLab Code Quality report: one entry per finding, on its file and line."""
+    result = invoke("check", "--format", "gitlab", "charters")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    text = invoke("check", "charters").stdout
+    assert len(report) == len(FINDING_HEADER.findall(text)) > 2
+    group = [entry for entry in report if entry["check_name"] == "unknown-group"]
+    assert group == [
+        {
+            "description": "[unknown-group] no group 'operation' "
+            "(hint: did you mean 'operations'?)",
+            "check_name": "unknown-group",
+            "fingerprint": group[0]["fingerprint"],
+            "severity": "critical",
+            "location": {"path": "charters/onboarding.yaml", "lines": {"begin": 3}},
+        }
+    ]
+    assert {entry["severity"] for entry in report} <= {"critical", "minor", "info"}
+    fingerprints = [entry["fingerprint"] for entry in report]
+    assert len(set(fingerprints)) == len(fingerprints)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", f) for f in fingerprints)
+    # The same finding gets the same fingerprint in another run (GitLab compares reports).
+    assert json.loads(invoke("check", "--format", "gitlab", "charters").stdout) == report
+
+
+def test_gitlab_format_without_errors_exits_0(clean: Path) -> None:
+    result = invoke("check", "--format", "gitlab", "charters")
+    assert result.exit_code == 0
+    assert all(entry["severity"] != "critical" for entry in json.loads(result.stdout))
+
+
 def test_json_clean_exits_0(clean: Path) -> None:
     result = invoke("check", "--format=json", "charters")
     assert result.exit_code == 0
@@ -177,7 +210,8 @@ def test_output_is_the_same_twice(broken: Path) -> None:
         ),
         pytest.param(
             ["check", "--format", "xml", "charters"],
-            "Error: Invalid value for '--format': 'xml' is not one of 'text', 'github', 'json'.",
+            "Error: Invalid value for '--format': 'xml' is not one of "
+            "'text', 'github', 'gitlab', 'json'.",
             id="bad-format",
         ),
         pytest.param(["check", "--colour"], "Error: No such option '--colour'.", id="bad-option"),
@@ -277,7 +311,7 @@ def test_check_help_text() -> None:
     result = invoke("check", "-h")
     assert result.exit_code == 0
     assert "Usage: charters check [OPTIONS] [PATH]" in result.output
-    assert "--format [text|github|json]" in result.output
+    assert "--format [text|github|gitlab|json]" in result.output
     assert "Exits 0 when there are no errors, 1 when there are, 2 on usage problems." in (
         " ".join(result.output.split())
     )

@@ -109,6 +109,12 @@ def test_gitlab_ci() -> None:
     for name in ("check-charters", "check-codeowners", "build-site", "impact-report"):
         assert jobs[name]["extends"] == ".merge-request"
     assert ci[".merge-request"]["rules"] == merge_request
+    check = jobs["check-charters"]
+    assert check["script"][0].startswith("charters check --format gitlab > ")
+    report = check["script"][0].split("> ")[1].split()[0]
+    assert check["artifacts"]["reports"]["codequality"] == report
+    assert check["artifacts"]["when"] == "always"
+    assert check["script"][1] == "charters check"
     impact = jobs["impact-report"]
     assert impact["variables"]["GIT_DEPTH"] == "0"
     assert impact["artifacts"]["paths"] == ["charter-impact.md"]
