@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -128,6 +128,29 @@ class Badge:
     title: str
     css: str  # is-bottleneck | is-infeasible | is-unacknowledged
 
+    @property
+    def text_y(self) -> int | float:
+        """Baseline of the symbol: 0.35 em (11 px) below the centre centres it; set here
+        rather than as a dy attribute on every badge."""
+        return _r(float(self.y) + 4)
+
+
+# Node kinds the stylesheet draws differently (map.css); the others need no class.
+_STYLED_KINDS = frozenset({"row", "more"})  # pills: every node of the org map (.map-org > a)
+
+
+def text_runs(lines: Sequence[Text]) -> list[tuple[Text, Text | None, int | float]]:
+    """Lines as the SVG writes them: a second line ("map-sub") goes inside the line before
+    it as a <tspan> (dy: how far below), which map.css styles without a class of its own."""
+    runs: list[tuple[Text, Text | None, int | float]] = []
+    for line in lines:
+        if line.css == "map-sub" and runs and runs[-1][1] is None and line.anchor == "start":
+            previous = runs[-1][0]
+            runs[-1] = (previous, line, _r(float(line.y) - float(previous.y)))
+        else:
+            runs.append((line, None, 0))
+    return runs
+
 
 @dataclass
 class Node:
@@ -148,6 +171,17 @@ class Node:
     def box(self) -> tuple[float, float, float, float]:
         return (float(self.x), float(self.y), float(self.w), float(self.h))
 
+    @property
+    def runs(self) -> list[tuple[Text, Text | None, int | float]]:
+        return text_runs(self.lines)
+
+    @property
+    def classes(self) -> str:
+        """The classes after "map-node", each with its leading space: only those map.css
+        uses, since a 2,000-team site repeats them on ~50,000 boxes."""
+        kind = f" is-{self.kind}" if self.kind in _STYLED_KINDS else ""
+        return kind + "".join(f" {css}" for css in self.css)
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -155,6 +189,46 @@ class Segment:
 
     cmd: str
     points: tuple[int | float, ...]
+
+
+def _number(value: float) -> str:
+    """A coordinate as short as SVG allows: 12, 12.5, .5, -.5."""
+    text = str(int(value)) if value == int(value) else repr(value)
+    if text.startswith("0."):
+        return text[1:]
+    if text.startswith("-0."):
+        return "-" + text[2:]
+    return text
+
+
+def _numbers(values: Iterable[float]) -> str:
+    out = ""
+    for value in values:
+        text = _number(value)
+        # A minus sign separates numbers by itself.
+        out += text if not out or text[0] == "-" else " " + text
+    return out
+
+
+def path_data(path: Sequence[Segment]) -> str:
+    """SVG path data in relative commands (h and v for straight runs): the same shape in
+    about two thirds of the characters, as every edge's path is written twice."""
+    if not path:
+        return ""
+    x, y = float(path[0].points[0]), float(path[0].points[1])
+    out = "M" + _numbers((x, y))
+    for segment in path[1:]:
+        values = [float(v) for v in segment.points]
+        end_x, end_y = values[-2], values[-1]
+        if segment.cmd == "L" and end_y == y:
+            out += "h" + _numbers((end_x - x,))
+        elif segment.cmd == "L" and end_x == x:
+            out += "v" + _numbers((end_y - y,))
+        else:
+            relative = [v - (x if i % 2 == 0 else y) for i, v in enumerate(values)]
+            out += segment.cmd.lower() + _numbers(relative)
+        x, y = end_x, end_y
+    return out
 
 
 @dataclass
@@ -168,6 +242,23 @@ class Edge:
     width: int | float = 1.5
     marker: Badge | None = None
     deps: int = 1  # dependencies this edge stands for
+
+    @property
+    def d(self) -> str:
+        return path_data(self.path)
+
+    @property
+    def arrow(self) -> str:
+        """Which arrowhead: "" (the map's default), "warn" or "danger"."""
+        if "is-infeasible" in self.css:
+            return "danger"
+        return "warn" if "is-unacknowledged" in self.css else ""
+
+    @property
+    def classes(self) -> str:
+        """Its classes in the SVG: a solid (blocking) line is the default, so only a dashed
+        one (is-optional) and the flags are written."""
+        return " ".join(css for css in self.css if css != "is-blocking")
 
 
 @dataclass
@@ -183,6 +274,10 @@ class Cluster:
     css: list[str] = field(default_factory=list)
     data: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def runs(self) -> list[tuple[Text, Text | None, int | float]]:
+        return text_runs(self.lines)
+
 
 @dataclass
 class Map:
@@ -197,6 +292,23 @@ class Map:
     labels: list[Text] = field(default_factory=list)  # column headings and notes
     notes: list[str] = field(default_factory=list)  # shown under the map, plain text
     legend: list[str] = field(default_factory=list)  # legend entries that apply
+    # The explorer's map carries the ids and data-* attributes explorer.js reads; the other
+    # maps (one on each of 2,000 team pages) leave them out, as no script reads them.
+    explorer: bool = False
+
+    @property
+    def arrows(self) -> list[tuple[str, str]]:
+        """Arrowhead markers the edges use: (id suffix, extra css) for each, none unused."""
+        used = {edge.arrow for edge in self.edges}
+        return [
+            (f"-{arrow}" if arrow else "", css)
+            for arrow, css in (
+                ("", ""),
+                ("warn", " is-unacknowledged"),
+                ("danger", " is-infeasible"),
+            )
+            if arrow in used or (not arrow and self.edges)
+        ]
 
     def node(self, node_id: str) -> Node:
         return next(node for node in self.nodes if node.id == node_id)
@@ -579,12 +691,16 @@ class Urls:
     """
 
     root: str = ""
+    # From a team's page (teams/<id>/) other teams' pages are siblings: "../<id>/" is
+    # shorter than "../../teams/<id>/", and a team map holds a dozen such links.
+    teams: str | None = None
 
     def team(self, team_id: str) -> str:
-        return f"{self.root}teams/{team_id}/"
+        base = self.teams if self.teams is not None else f"{self.root}teams/"
+        return f"{base}{team_id}/"
 
     def service(self, team_id: str, service_id: str) -> str:
-        return f"{self.root}teams/{team_id}/#{service_id}"
+        return f"{self.team(team_id)}#{service_id}"
 
     def group(self, group_id: str) -> str:
         # A group called "explorer" gets no map page (pages.py): its group page instead.
@@ -680,24 +796,68 @@ class MapIndex:
             css.append("is-infeasible")
         return css
 
-    def dep_text(self, dep: Dependency) -> str:
+    def dep_text(self, dep: Dependency, here: Team | None = None, *, teams: bool = True) -> str:
         """One dependency in words, with its flags, for tooltips."""
-        kind = "blocking" if dep.blocking else "not blocking"
-        text = (
-            f"{dep.consumer.team.name}: {dep.consumer.name} waits on "
-            f"{dep.provider.team.name}: {dep.provider.name} ({kind})"
-        )
-        if dep.purpose:
-            text += f" for {_sentence(dep.purpose)}"
-        if self.is_unacknowledged(dep):
-            text += (
-                f". Not acknowledged: {dep.provider.key} does not list "
-                f"{dep.consumer.team.id} among its customers"
+        return self.deps_text([dep], here, teams=teams)
+
+    def deps_text(
+        self, deps: Sequence[Dependency], here: Team | None = None, *, teams: bool = True
+    ) -> str:
+        """Dependencies in words, with their flags, for an edge's tooltip.
+
+        A service of `here` (the team whose page the map is on) goes without its team's name,
+        and so does every service when `teams` is False (the tooltip has named the two teams
+        already). Several services of one team waiting on one service (one edge of a team
+        map) are said in one sentence, their team, the service and a shared purpose once:
+        "Payroll: Pay runs (blocking) and Audits (not blocking) wait on Laptops for kit".
+        """
+
+        def name(service: Service) -> str:
+            if not teams or service.team is here:
+                return service.name
+            return f"{service.team.name}: {service.name}"
+
+        by_pair: dict[tuple[str, str], list[Dependency]] = {}
+        for dep in deps:
+            by_pair.setdefault((dep.consumer.team.id, dep.provider.key), []).append(dep)
+        sentences = []
+        for group in by_pair.values():
+            first = group[0]
+            purposes = {_sentence(d.purpose) for d in group if d.purpose}
+            shared = len(purposes) == 1 and all(d.purpose for d in group)
+            waiting = []
+            for dep in group:
+                kind = "blocking" if dep.blocking else "not blocking"
+                if dep.purpose and not shared:
+                    kind += f", for {_sentence(dep.purpose)}"
+                waiting.append(f"{dep.consumer.name} ({kind})")
+            team = (
+                f"{first.consumer.team.name}: " if teams and first.consumer.team is not here else ""
             )
-        message = self.infeasible_links.get((dep.consumer.key, dep.provider.key))
-        if message:
-            text += f". On an infeasible chain: {message}"
-        return text
+            if len(group) == 1:
+                kind = "blocking" if first.blocking else "not blocking"
+                text = f"{name(first.consumer)} waits on {name(first.provider)} ({kind})"
+                if first.purpose:
+                    text += f" for {_sentence(first.purpose)}"
+            else:
+                listed = ", ".join(waiting[:-1]) + " and " + waiting[-1]
+                text = f"{team}{listed} wait on {name(first.provider)}"
+                if shared:
+                    text += f" for {next(iter(purposes))}"
+            if any(self.is_unacknowledged(d) for d in group):
+                text += (
+                    f". Not acknowledged: {first.provider.key} does not list "
+                    f"{first.consumer.team.id} among its customers"
+                )
+            messages = [
+                self.infeasible_links[(d.consumer.key, d.provider.key)]
+                for d in group
+                if (d.consumer.key, d.provider.key) in self.infeasible_links
+            ]
+            for message in dict.fromkeys(messages):
+                text += f". On an infeasible chain: {message}"
+            sentences.append(text)
+        return _summarise(sentences)
 
     def team_layers(self) -> dict[str, int]:
         """Layer of every team in the team-level dependency graph (providers first)."""
@@ -713,8 +873,8 @@ class MapIndex:
             flags.append(
                 (
                     "B",
-                    f"Bottleneck: {hot.transitive} services wait on {service.key} "
-                    f"({hot.direct} directly)",
+                    # The badge sits in the service's box: "it" is that service.
+                    f"Bottleneck: {hot.transitive} services wait on it ({hot.direct} directly)",
                     "is-bottleneck",
                 )
             )
@@ -760,11 +920,13 @@ def _edge_width(deps: int) -> int | float:
 
 
 def _link_title(link: Link, index: MapIndex) -> str:
+    if len(link.deps) == 1:
+        return index.dep_text(link.deps[0])
     head = (
         f"{link.consumer.name} waits on {link.provider.name}: "
         f"{_plural(len(link.deps), 'dependency', 'dependencies')}, {link.blocking} blocking"
     )
-    return head + ". " + _summarise([index.dep_text(d) for d in link.deps])
+    return head + ". " + index.deps_text(link.deps, teams=False)
 
 
 # --- geometry of the three maps ------------------------------------------------------------
@@ -852,7 +1014,6 @@ def _node(
             _r(y + (height / 2 + FONT * 0.36 if single else LINE1 + 16 * i)),
             text,
             FONT,
-            "map-label",
         )
         for i, text in enumerate(names)
     ]
@@ -913,7 +1074,7 @@ def team_map(
 ) -> Map:
     """Services `team` waits on (left), its own services (middle), who relies on it (right)."""
     index = index_for(org, analysis)
-    urls = urls or Urls()
+    urls = replace(urls or Urls(), teams="../")  # drawn on teams/<team.id>/
     # A side with nothing on it takes no room: the map stays narrow enough for the page.
     has_left = any(d.provider.team is not team for s in team.services for d in s.depends_on)
     has_right = any(d.consumer.team is not team for s in team.services for d in s.relied_on_by)
@@ -973,7 +1134,7 @@ def team_map(
                     TOP + 19,
                     fit_text(team.name, MID_W - 20, HEAD_FONT),
                     HEAD_FONT,
-                    "map-label is-strong",
+                    "is-strong",
                 ),
                 Text(
                     _r(mid_x + PAD_X),
@@ -1020,8 +1181,8 @@ def team_map(
             0,
             SIDE_W,
             None,
-            f"{provider.name}, a service of {provider.team.name} "
-            f"({provider.team.group.name}): {_promise_text(provider)}",
+            f"{provider.team.name} ({provider.team.group.name}): {provider.name}, "
+            f"{_promise_text(provider)}",
             provider.name,
             provider.team.name,
             href=urls.service(provider.team.id, provider.id),
@@ -1129,7 +1290,9 @@ def team_map(
     for number, (a, b, deps) in enumerate(specs):
         start = (float(a.x) + float(a.w), ports[(number, "out")])
         end = (float(b.x), ports[(number, "in")])
-        result.edges.append(_edge(index, f"e-{a.id}-{b.id}", a.id, b.id, [start, end], deps))
+        result.edges.append(
+            _edge(index, f"e-{a.id}-{b.id}", a.id, b.id, [start, end], deps, here=team)
+        )
     for dep in internal:
         a, b = rows[dep.provider.key], rows[dep.consumer.key]
         start = (mid_x + 8.0, centre[dep.provider.key])
@@ -1140,7 +1303,9 @@ def team_map(
             Segment("C", tuple(_r(v) for v in (bulge, start[1], bulge, end[1], *end))),
         ]
         middle = (bulge + 8, (start[1] + end[1]) / 2)
-        result.edges.append(_edge(index, f"e-{a.id}-{b.id}", a.id, b.id, path, [dep], mid=middle))
+        result.edges.append(
+            _edge(index, f"e-{a.id}-{b.id}", a.id, b.id, path, [dep], mid=middle, here=team)
+        )
 
     result.nodes = (
         [n for _, n, _ in left_nodes] + list(rows.values()) + [n for _, n, _ in right_nodes]
@@ -1224,6 +1389,7 @@ def _edge(
     *,
     title: str | None = None,
     mid: tuple[float, float] | None = None,
+    here: Team | None = None,
 ) -> Edge:
     if route and isinstance(route[0], Segment):
         path = list(route)  # type: ignore[arg-type]
@@ -1235,15 +1401,21 @@ def _edge(
             a, b = points[middle - 1], points[middle]
             mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
     css = index.dep_css(deps)
-    text = title or _summarise([index.dep_text(d) for d in deps])
+    text = title or index.deps_text(deps, here)
     marker = None
     if mid is not None and ("is-infeasible" in css or "is-unacknowledged" in css):
         infeasible = "is-infeasible" in css
+        # Say the flag first, unless the dependencies' own words already say it.
+        if ("On an infeasible chain:" if infeasible else "Not acknowledged:") not in text:
+            text = (
+                "Infeasible promise on this chain. " if infeasible else "Not acknowledged. "
+            ) + text
+        # The marker sits inside the edge and shares its tooltip (drawn once, on the edge).
         marker = Badge(
             _r(mid[0]),
             _r(mid[1]),
             "!" if infeasible else "?",
-            ("Infeasible promise on this chain. " if infeasible else "Not acknowledged. ") + text,
+            text,
             "is-infeasible" if infeasible else "is-unacknowledged",
         )
     return Edge(edge_id, source, target, path, text, css, _edge_width(len(deps)), marker, len(deps))
@@ -1390,7 +1562,7 @@ def group_map(
                         MARGIN + 20,
                         fit_text(group.name, GROUP_NODE_W, HEAD_FONT),
                         HEAD_FONT,
-                        "map-label is-strong",
+                        "is-strong",
                     ),
                     Text(MARGIN + PAD_X, MARGIN + 36, "No team yet", SUB_FONT, "map-sub"),
                 ],
@@ -1466,7 +1638,7 @@ def group_map(
                     _r(box[1] + 20),
                     fit_text(group.name, box[2] - 20, HEAD_FONT),
                     HEAD_FONT,
-                    "map-label is-strong",
+                    "is-strong",
                 ),
                 Text(
                     _r(box[0] + PAD_X),
@@ -1666,6 +1838,7 @@ def org_map(
     groups = sorted(org.groups.values(), key=lambda g: g.id)
     result = Map(
         dom_id="map-explorer" if explorer else "map-org",
+        explorer=explorer,
         kind="org",
         label=f"Dependency map of {org.name}: {_plural(len(groups), 'group')} of teams; groups "
         "that others wait on are on the left, and lines join groups that wait on each other",
@@ -1730,7 +1903,7 @@ def org_map(
                         _r(y + 20),
                         fit_text(group.name, w - 2 * PAD_X, HEAD_FONT),
                         HEAD_FONT,
-                        "map-label is-strong",
+                        "is-strong",
                     ),
                     Text(
                         _r(x + PAD_X),
@@ -1767,7 +1940,6 @@ def org_map(
                             _r(py + PILL_H / 2 + PILL_FONT * 0.36),
                             fit_text(team.name, room, PILL_FONT),
                             PILL_FONT,
-                            "map-label",
                         )
                     ],
                     urls.team(team.id),

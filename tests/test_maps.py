@@ -185,20 +185,36 @@ def test_every_team_is_a_node_linking_to_its_page_on_the_org_map(
     assert org is not None
     drawn = maps.org_map(org, flags.analysis, maps.Urls("../"))
     svg = parse_svg(render_svg(env, drawn))
-    links = {a.get("data-team"): a.get("href") for a in svg.iter(f"{SVG}a") if a.get("data-team")}
-    assert set(links) == set(org.teams)
-    for team_id, href in links.items():
-        assert href is not None and resolve("map/", href) == f"teams/{team_id}/"
+    nodes = svg.findall(f"{SVG}a")  # the nodes: links straight inside the SVG
+    linked = sorted(resolve("map/", a.get("href") or "") for a in nodes)
+    assert linked == sorted(f"teams/{team_id}/" for team_id in org.teams)
+    for a in nodes:  # each box is named by its team, in its tooltip and its text
+        team = org.teams[resolve("map/", a.get("href") or "").split("/")[1]]
+        assert team.name in (a.findtext(f"{SVG}title") or "")
+        assert (a.findtext(f"{SVG}text") or "").rstrip("\u2026") in team.name
     # Each group is a box whose heading opens the group's own map.
-    heads = {
-        g.get("data-group"): g.find(f"{SVG}a").get("href")  # type: ignore[union-attr]
+    heads = [
+        g.find(f"{SVG}a")
         for g in svg.iter(f"{SVG}g")
         if "map-cluster" in (g.get("class") or "").split()
-    }
-    assert {gid: resolve("map/", href) for gid, href in heads.items()} == {
-        gid: f"map/{gid}/" for gid in org.groups
-    }
-    assert svg.get("role") == "group" and "Map Fixture Org" in (svg.get("aria-label") or "")
+    ]
+    assert sorted(resolve("map/", a.get("href") or "") for a in heads if a is not None) == sorted(
+        f"map/{gid}/" for gid in org.groups
+    )
+    # Named by its caption, which says whose map it is.
+    assert svg.get("role") == "group" and svg.get("aria-labelledby") == "map-org-caption"
+    page = env.get_template("partials/org_map.html.j2").render(org_map=drawn, map_root="../")
+    caption = re.search(r'<figcaption id="map-org-caption">([^<]*)</figcaption>', page)
+    assert caption is not None and "Map Fixture Org" in caption.group(1)
+    # Ids and data-* attributes are for the explorer's script, on the explorer's map only.
+    ided = {e.tag.removeprefix(SVG) for e in svg.iter() if e.get("id")}
+    assert ided == {"marker"}  # the arrowheads, which edges point to by id
+    assert not any(key.startswith("data-") for e in svg.iter() for key in e.attrib)
+    explorer = parse_svg(render_svg(env, maps.org_map(org, flags.analysis, explorer=True)))
+    teams = sorted(a.get("data-team") or "" for a in explorer.findall(f"{SVG}a"))
+    assert teams == sorted(org.teams)
+    groups = {g.get("data-group") for g in explorer.iter(f"{SVG}g") if g.get("data-group")}
+    assert groups == set(org.groups)
 
 
 def test_group_maps_draw_every_team_and_every_link(flags: CheckResult) -> None:
@@ -282,7 +298,7 @@ def test_edges_show_blocking_and_flags(flags: CheckResult, env: jinja2.Environme
     hub_access = drawn.node("in-hub--access")
     assert "is-bottleneck" in hub_access.css
     assert [b.symbol for b in hub_access.badges] == ["B"]
-    assert "6 services wait on hub/access" in hub_access.badges[0].title
+    assert "Bottleneck: 6 services wait on it" in hub_access.badges[0].title
     assert drawn.legend == [
         "is-blocking",
         "is-optional",
@@ -293,9 +309,32 @@ def test_edges_show_blocking_and_flags(flags: CheckResult, env: jinja2.Environme
     # In the SVG: dashed and solid lines by class, a tooltip on every edge and flag, and a
     # text legend beside the map.
     svg = parse_svg(render_svg(env, drawn))
-    groups = [g for g in svg.iter(f"{SVG}g") if "map-edge" in (g.get("class") or "").split()]
+    edges_group = next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "map-edges")
+    groups = list(edges_group)
     assert len(groups) == len(drawn.edges)
-    assert all(g.find(f"{SVG}title") is not None for g in groups)
+    markers = {m.get("id"): m.get("class") for m in svg.iter(f"{SVG}marker")}
+    assert markers == {
+        "map-team-desk-arrow": "map-arrow",
+        "map-team-desk-arrow-warn": "map-arrow is-unacknowledged",
+        "map-team-desk-arrow-danger": "map-arrow is-infeasible",
+    }
+    assert edges_group.get("marker-end") == "url(#map-team-desk-arrow)"
+    for g, edge in zip(groups, drawn.edges, strict=True):
+        # Solid (blocking) is the default line; dashed ones and flags are classes.
+        classes = set((g.get("class") or "").split())
+        assert classes == set(edge.css) - {"is-blocking"}
+        assert ("is-optional" in classes) != ("is-blocking" in edge.css)
+        assert edge.title and g.findtext(f"{SVG}title") == edge.title
+        # The line, then the same path again, wider and transparent, for the pointer.
+        line, hit = g.findall(f"{SVG}path")
+        assert line.get("d") == hit.get("d") and (line.get("d") or "").startswith("M")
+        arrow = g.get("marker-end")
+        if "is-infeasible" in classes:
+            assert arrow == "url(#map-team-desk-arrow-danger)"
+        elif "is-unacknowledged" in classes:
+            assert arrow == "url(#map-team-desk-arrow-warn)"
+        else:
+            assert arrow is None  # the map's default arrowhead, inherited
     markers = [g for g in svg.iter(f"{SVG}g") if "map-badge" in (g.get("class") or "").split()]
     assert {m.findtext(f"{SVG}text") for m in markers} == {"!", "?", "B"}
     page = env.get_template("partials/team_map.html.j2").render(team_map=drawn)
@@ -339,6 +378,49 @@ def test_no_box_or_label_overlaps(folder: Path) -> None:
     result = load(folder)
     for drawn in all_maps(result):
         assert_readable(drawn)
+
+
+# Markup per shape (box, edge, badge, line of text) once words, links and path data are
+# taken out: ~50-75 bytes now, 110-125 before the markup was trimmed (issue 7: a 2,000-team
+# site draws ~100,000 shapes, so every attribute repeated on each one costs megabytes).
+MARKUP_PER_SHAPE = 90
+MARKUP_FIXED = 700  # the <svg> element and its three arrowheads
+
+
+@pytest.mark.parametrize("folder", [FLAGS, SAMPLE], ids=["flags", "sample"])
+def test_map_markup_stays_lean(folder: Path, env: jinja2.Environment) -> None:
+    for drawn in all_maps(load(folder)):
+        markup = render_svg(env, drawn)
+        bare = re.sub(r"<title>[^<]*</title>", "", markup)
+        bare = re.sub(r">[^<]+<", "><", bare)  # text
+        bare = re.sub(r' (href|d)="[^"]*"', "", bare)
+        shapes = (
+            len(drawn.nodes)
+            + len(drawn.edges)
+            + len(drawn.clusters)
+            + len(drawn.labels)
+            + sum(len(node.badges) + len(node.lines) for node in drawn.nodes)
+            + sum(len(cluster.lines) for cluster in drawn.clusters)
+            + sum(1 for edge in drawn.edges if edge.marker)
+        )
+        budget = MARKUP_FIXED + MARKUP_PER_SHAPE * shapes
+        assert len(bare) <= budget, f"{drawn.dom_id}: {len(bare)} bytes of markup for {shapes}"
+        # Each edge's path is written twice (line and pointer target): relative and short.
+        for edge in drawn.edges:
+            absolute = "".join(f"{s.cmd}{' '.join(map(str, s.points))}" for s in edge.path)
+            assert len(edge.d) <= len(absolute), edge.id
+
+
+def test_relative_path_data_draws_the_same_route() -> None:
+    path = [
+        maps.Segment("M", (414, 603)),
+        maps.Segment("C", (469, 603, 469, 1118.5, 524, 1118.5)),
+        maps.Segment("L", (926, 1118.5)),
+        maps.Segment("L", (926, 1000)),
+        maps.Segment("C", (981, 1000, 981, 1097, 1036.5, 1097)),
+    ]
+    assert maps.path_data(path) == "M414 603c55 0 55 515.5 110 515.5h402v-118.5c55 0 55 97 110.5 97"
+    assert maps.path_data([maps.Segment("M", (0.5, -0.5))]) == "M.5-.5"
 
 
 def test_maps_are_identical_on_every_run() -> None:
