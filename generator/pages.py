@@ -457,9 +457,20 @@ class Facts:
     _unacknowledged: set[int] = field(default_factory=set)
     _services_by_goal: dict[str, list[Service]] = field(default_factory=dict)
     _services_by_segment: dict[str, list[Service]] = field(default_factory=dict)
+    _filter_tokens: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._unacknowledged = {id(dep) for dep in self.analysis.unacknowledged}
+        # The catalogue's filter tokens: short ("t12", "g3", "o1", "s0") because each of its
+        # rows carries its own (10,000 rows at 2,000 teams). Numbered in id order, so stable.
+        kinds = {"segment": "s", "group": "g", "team": "t", "goal": "o"}
+        ids = {"segment": self.org.segments, "group": self.org.groups, "team": self.org.teams}
+        ids["goal"] = self.org.goals
+        self._filter_tokens = {
+            (kind, key): f"{kinds[kind]}{number}"
+            for kind in kinds
+            for number, key in enumerate(sorted(ids[kind]))
+        }
         self._services_by_goal = {goal_id: [] for goal_id in self.org.goals}
         self._services_by_segment = {segment_id: [] for segment_id in self.org.segments}
         for service in self.org.services.values():
@@ -554,36 +565,37 @@ class Facts:
         order = sorted(grouped, key=lambda k: (k is not None, k or ""))
         return [FindingGroup(k, self.org.teams.get(k) if k else None, grouped[k]) for k in order]
 
+    def filter_token(self, kind: str, key: str = "") -> str:
+        """The catalogue's token for a segment, group, team or goal (or "everyone")."""
+        return "e" if kind == "everyone" else self._filter_tokens[kind, key]
+
     def customer_filter_options(self) -> list[FilterOption]:
         """Catalogue filter: "services for ..." a team, group or segment.
 
-        An option's value lists every customer token that serves it: a team is served by
+        An option's match lists every customer token that serves it: a team is served by
         services for it, for its group and for everyone. Rows carry their own tokens; the
         script shows a row when the two lists share one.
         """
-        options = [FilterOption("Everyone in the organisation", "everyone", "everyone")]
+        everyone = self.filter_token("everyone")
+        options = [FilterOption("Everyone in the organisation", "everyone", everyone)]
         for segment in _by_name(self.org.segments.values()):
-            options.append(
-                FilterOption(f"{segment.name} (external)", segment.id, f"segment:{segment.id}")
-            )
+            token = self.filter_token("segment", segment.id)
+            options.append(FilterOption(f"{segment.name} (external)", segment.id, token))
         for group in _by_name(self.org.groups.values()):
-            options.append(
-                FilterOption(f"{group.name} (group)", group.id, f"group:{group.id} everyone")
-            )
+            token = self.filter_token("group", group.id)
+            options.append(FilterOption(f"{group.name} (group)", group.id, f"{token} {everyone}"))
         for team in _by_name(self.org.teams.values()):
-            options.append(
-                FilterOption(team.name, team.id, f"team:{team.id} group:{team.group.id} everyone")
-            )
+            tokens = [self.filter_token("team", team.id), self.filter_token("group", team.group.id)]
+            options.append(FilterOption(team.name, team.id, " ".join([*tokens, everyone])))
         return options
 
+    def customer_tokens(self, service: Service) -> str:
+        """A catalogue row's customer tokens (data-c), as the options above match them."""
+        return " ".join(sorted(self.filter_token(ref.kind, ref.id) for ref in service.customers))
 
-def customer_tokens(service: Service) -> str:
-    return " ".join(
-        sorted(
-            "everyone" if ref.kind == "everyone" else f"{ref.kind}:{ref.id}"
-            for ref in service.customers
-        )
-    )
+    def goal_tokens(self, service: Service) -> str:
+        """A catalogue row's goal tokens (data-o); "none" for a service that states none."""
+        return " ".join(self.filter_token("goal", goal.id) for goal in service.goals) or "none"
 
 
 def _by_name(items: Iterable[Any]) -> list[Any]:
@@ -740,7 +752,6 @@ class _Renderer:
             "facts": Facts(org, analysis, findings),
             "settings": settings,
             "slots": self.slots,
-            "customer_tokens": customer_tokens,
             "teams_by_name": teams_by_name,
             "by_name": _by_name,
         }

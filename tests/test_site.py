@@ -321,22 +321,39 @@ def test_search_index_points_at_each_service(sample: Path, sample_org) -> None:
         entry = by_location[f"teams/{service.team.id}/#{service.id}"]
         assert entry["title"] == service.name.replace("&", "&amp;")
         assert service.summary.split()[0] in entry["text"]
+        assert re.search(r"How to ask\s", entry["text"])  # a word of its own, not "askOpen"
     team = next(iter(sample_org.teams.values()))
     assert f"teams/{team.id}/" in by_location  # the team itself: name, purpose, contacts
+    assert f"Lead {team.lead}" in by_location[f"teams/{team.id}/"]["text"]
     # The catalogue and the health page stay out of search: results land on team pages.
     assert not any(d["location"].startswith(("services/", "health/")) for d in docs)
 
 
 def test_catalogue_lists_every_service_with_filter_data(sample: Path, sample_org) -> None:
     doc = page(sample, "services")
-    rows = [a for tag, a in doc.tags if tag == "tr" and "data-filter-item" in a]
+    rows = [a for tag, a in doc.tags if tag == "tr" and "data-c" in a]
     assert len(rows) == len(sample_org.services)
     hrefs = doc.hrefs()
     for service in sample_org.services.values():
         assert f"../teams/{service.team.id}/#{service.id}" in hrefs
-    assert all({"data-customers", "data-group", "data-goals"} <= set(r) for r in rows)
+    assert all({"data-c", "data-o"} <= set(r) for r in rows)
+    # Each team's services under one heading (team and group), its group token on the body.
+    bodies = [a for tag, a in doc.tags if tag == "tbody" and "data-filter-rows" in a]
+    assert len(bodies) == sum(1 for t in sample_org.teams.values() if t.services)
+    assert all("data-g" in b for b in bodies)
+    for team in sample_org.teams.values():
+        assert f"../teams/{team.id}/" in hrefs
     selects = [a.get("data-filter-key") for tag, a in doc.tags if tag == "select"]
-    assert selects == ["customers", "group", "goals"]
+    assert selects == ["c", "g", "o"]
+    # A team's option matches the rows of the services for it, its group or everyone: the
+    # same tokens on both sides (which rows the filter keeps is checked in a browser).
+    options: dict[str, list[str]] = {}  # the first select's, "Services for"
+    for tag, attrs in doc.tags:
+        if tag == "option":
+            options.setdefault(attrs["value"], attrs.get("data-match", "").split())
+    service = next(s for s in sample_org.services.values() if s.customers[0].kind == "team")
+    row = rows[list(sample_org.services.values()).index(service)]
+    assert set(options[service.customers[0].id]) & set(row["data-c"].split())
     scripts = [a["src"] for tag, a in doc.tags if tag == "script" and "src" in a]
     assert any(s.endswith("assets/javascripts/catalogue.js") for s in scripts)
 
@@ -396,6 +413,8 @@ def test_small_team_page(small: Path) -> None:
     assert doc.heading("berth-booking") == "Berth booking"
     assert doc.heading("crane-hire") == "Crane hire"
     assert "First answer 4 business hours Resolved 2 business days Target 95%" in doc.text
+    # What the badges mean is said once on the page.
+    assert doc.text.count("First answer: time to a first answer.") == 1
     assert "First answer 1 business day Resolved 8 business days Target 90%" in doc.text
     assert "https://portal.harbour.example/berths" in doc.hrefs()
     assert "Mon-Fri, 09:00-17:00 (Europe/London), except 1 listed holiday" in doc.text
@@ -416,7 +435,7 @@ def test_small_services_we_rely_on_show_the_providers_promises(small: Path) -> N
     doc = page(small, "teams/payroll")
     relies = doc.text.split("Services we rely on", 1)[1].split("Teams that rely on us", 1)[0]
     assert "Accounts and access" in relies and "IT Desk" in relies
-    assert "First answer 1 business day Resolved 5 business days Target 98%" in relies
+    assert "First answer 1 business day, resolved 5 business days, target 98%" in relies
     # Payroll's work reaches no segment: a gentle note, not an empty section.
     assert "No chain of services links Payroll to an external customer yet" in doc.text
     # Two paragraphs of purpose stay two paragraphs.

@@ -14,12 +14,13 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 _SERVICE_HREF = re.compile(r"teams/([^/]+)/#(.+)$")
+_ROWS = ".charter-catalogue tbody tr:has(td)"  # not the team heading rows
 
 
 def _shown(page: Page) -> set[str]:
     """The services the catalogue shows now, as team/service keys."""
     keys: set[str] = set()
-    for row in page.locator("[data-filter-item]:visible").all():
+    for row in page.locator(f"{_ROWS}:visible").all():
         href = row.locator("a").first.get_attribute("href") or ""
         match = _SERVICE_HREF.search(href)
         assert match, f"a catalogue row does not link to its service: {href!r}"
@@ -28,7 +29,7 @@ def _shown(page: Page) -> set[str]:
 
 
 def _expect_shown(page: Page, expected: set[str], what: str) -> None:
-    rows = page.locator("[data-filter-item]:visible")
+    rows = page.locator(f"{_ROWS}:visible")
     expect(rows, what).to_have_count(len(expected))
     assert _shown(page) == expected, what
 
@@ -36,7 +37,7 @@ def _expect_shown(page: Page, expected: set[str], what: str) -> None:
 def _row_texts(page: Page) -> dict[str, str]:
     """Every catalogue row's text (shown or not), lower-cased, by team/service key."""
     texts: dict[str, str] = {}
-    for row in page.locator("[data-filter-item]").all():
+    for row in page.locator(_ROWS).all():
         match = _SERVICE_HREF.search(row.locator("a").first.get_attribute("href") or "")
         assert match
         texts[f"{match.group(1)}/{match.group(2)}"] = (row.text_content() or "").lower()

@@ -100,3 +100,28 @@ def test_screenshots_of_the_key_pages(
         target.unlink(missing_ok=True)
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000, f"{target} looks empty"
+
+
+@pytest.mark.parametrize("name", ["segment", "mission", "group"])
+def test_lists_of_services_pass_axe_and_fit_a_phone(
+    new_page: Any, organisation: Any, sample_team: Any, name: str
+) -> None:
+    """The other pages that list services (a customer segment's, the mission, a group's):
+    axe-core finds nothing serious and nothing scrolls sideways at phone width."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    path = {
+        "segment": f"customers/{min(organisation.segments)}/",
+        "mission": "mission/",
+        "group": f"groups/{sample_team.group.id}/",
+    }[name]
+    page: Page = new_page(
+        viewport={"width": PHONE_WIDTH, "height": 844}, is_mobile=True, has_touch=True
+    )
+    _open(page, path)
+    serious = [
+        v for v in Axe().run(page).response["violations"] if v.get("impact") in BLOCKING_IMPACTS
+    ]
+    assert not serious, f"axe on {path}:\n" + "\n".join(map(_describe, serious))
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE_WIDTH, page.evaluate(_OVERFLOWING, PHONE_WIDTH)

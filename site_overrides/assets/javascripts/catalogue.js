@@ -2,12 +2,16 @@
  *
  * The page lists everything; this script only hides. A filter form is marked
  * [data-charter-filter] (hidden until this script shows it); the things it filters are
- * [data-filter-item] elements. A <select data-filter-key="customers"> compares the tokens of
- * its selected option (data-match, else its value; space-separated) with the item's
- * data-customers tokens: the item stays when they share one (an empty value keeps all). An <input data-filter-text> keeps items
- * whose text holds every word typed. Lists marked [data-filter-list] with nothing left are
- * hidden with their heading. Controls with data-filter-param are mirrored in the address
- * (?for=...&goal=...), so a filtered catalogue can be bookmarked and shared.
+ * [data-filter-item] elements and the data rows (<tr> with <td>) of [data-filter-rows] table
+ * bodies (marked once, not on each of thousands of rows). A <select data-filter-key="c">
+ * compares the tokens of its selected option (data-match, else its value; space-separated)
+ * with the item's data-c tokens, or its table body's: the item stays when they share one (an
+ * empty value keeps all). An <input data-filter-text> keeps items whose text (with their
+ * table body's heading row: the team and its group) holds every word typed. Lists marked
+ * [data-filter-list], and table bodies, with nothing left are hidden with their heading.
+ * Controls with
+ * data-filter-param are mirrored in the address (?for=...&goal=...), so a filtered catalogue
+ * can be bookmarked and shared.
  *
  * Works on a normal page load and with mkdocs-material's instant navigation (document$).
  */
@@ -24,14 +28,31 @@
       return;
     }
     form.dataset.charterReady = "true";
-    var items = Array.prototype.slice.call(root.querySelectorAll("[data-filter-item]"));
+    var items = Array.prototype.slice
+      .call(root.querySelectorAll("[data-filter-item], [data-filter-rows] > tr"))
+      .filter(function (item) {
+        return item.tagName !== "TR" || !item.querySelector("th");  // not a heading row
+      });
     var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-filter-key]"));
     var text = form.querySelector("[data-filter-text]");
     var count = form.querySelector("[data-filter-count]");
     var lists = Array.prototype.slice.call(root.querySelectorAll("[data-filter-list]"));
+    var bodies = Array.prototype.slice.call(root.querySelectorAll("[data-filter-rows]"));
     var haystacks = items.map(function (item) {
-      return item.textContent.toLowerCase();
+      var heading = item.parentElement.hasAttribute("data-filter-rows")
+        ? item.parentElement.querySelector("th")
+        : null;
+      return ((heading ? heading.textContent + " " : "") + item.textContent).toLowerCase();
     });
+
+    // A filter value is on the item, else on its table body (the group of a team's rows).
+    function data(item, key) {
+      var value = item.dataset[key];
+      if (value === undefined && item.parentElement.hasAttribute("data-filter-rows")) {
+        value = item.parentElement.dataset[key];
+      }
+      return value;
+    }
     var params = new URLSearchParams(window.location.search);
 
     // Start from the address: ?for=team:x&group=y&goal=z&words=...
@@ -55,7 +76,7 @@
           if (!want.values.length) {
             return true;
           }
-          var have = tokens(item.dataset[want.key]);
+          var have = tokens(data(item, want.key));
           return want.values.some(function (value) {
             return have.indexOf(value) !== -1;
           });
@@ -67,6 +88,9 @@
         if (keep) {
           shown += 1;
         }
+      });
+      bodies.forEach(function (body) {
+        body.hidden = !body.querySelector("tr:not([hidden]) > td");
       });
       lists.forEach(function (list) {
         var empty = !list.querySelector("[data-filter-item]:not([hidden])");
