@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -115,10 +116,22 @@ def build_site(config_file: Path, site_dir: Path | None, strict: bool, quiet: bo
     return 0
 
 
+# How often `charters serve` looks for changed files. MkDocs looks every 0.5 s, which is a
+# quarter of a second on average between saving a charter and the rebuild starting; looking
+# costs a few milliseconds (a stat of each watched file, 500 charters at 500 teams).
+WATCH_INTERVAL = 0.2
+
+
 def serve_site(config_file: Path, dev_addr: str | None, quiet: bool = False) -> int:
     """Serve the site with live reload on charter, template, theme and handbook changes."""
-    from mkdocs.commands.serve import serve
+    from mkdocs.commands import serve as serve_command
     from mkdocs.exceptions import MkDocsException
+    from mkdocs.livereload import LiveReloadServer
+
+    class QuickerLiveReloadServer(LiveReloadServer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("polling_interval", WATCH_INTERVAL)
+            super().__init__(*args, **kwargs)
 
     if not config_file.is_file():
         raise click.UsageError(
@@ -130,9 +143,11 @@ def serve_site(config_file: Path, dev_addr: str | None, quiet: bool = False) -> 
     previous = signal.signal(signal.SIGTERM, _interrupt)
     with mkdocs_logging(quiet):
         try:
+            # MkDocs has no option for how often it looks: hand it a server that looks sooner.
+            serve_command.LiveReloadServer = QuickerLiveReloadServer  # type: ignore[misc]
             # Dirty builds: MkDocs then skips the pages the plugin knows are unchanged, and the
             # plugin keeps the rest right (generator/incremental.py).
-            serve(
+            serve_command.serve(
                 config_file=str(config_file),
                 dev_addr=dev_addr,
                 livereload=True,
@@ -144,6 +159,7 @@ def serve_site(config_file: Path, dev_addr: str | None, quiet: bool = False) -> 
         except KeyboardInterrupt:
             pass  # MkDocs has shut the server down
         finally:
+            serve_command.LiveReloadServer = LiveReloadServer  # type: ignore[misc]
             signal.signal(signal.SIGTERM, previous)
     return 0
 

@@ -168,6 +168,8 @@ class ChartersPlugin(BasePlugin[ChartersConfig]):
                 f"'{display_path(self.templates_dir, self.root)}' (plugin option templates_dir)"
             )
 
+        if self.command == "serve" and self.serve.rendered:
+            self.serve.collector.pause()  # a rebuild: no garbage collection until it ends
         # `serve` reads again only the charters whose bytes changed since the last build.
         cache = self.serve.file_cache if self.command == "serve" else None
         result = load_charters(self.charters_dir, root=self.root, cache=cache)
@@ -253,7 +255,11 @@ class ChartersPlugin(BasePlugin[ChartersConfig]):
             incremental.tree_signature(self.templates_dir),
             reference_date(),
         )
-        wanted = self.serve.wanted(self.result, rendered_with) if serving else None
+        wanted = (
+            self.serve.wanted(self.result, rendered_with, [p.src_uri for p in site_pages])
+            if serving
+            else None
+        )
         previous = self.serve.rendered if serving else {}
         if wanted is None:
             to_render = site_pages
@@ -535,6 +541,7 @@ class ChartersPlugin(BasePlugin[ChartersConfig]):
             # Its own merging for dirty builds assumes one page changed: not needed here.
             self.search_plugin.search_index_prev = None
         self.serve.finish()
+        self.serve.collector.resume()
 
     on_post_build = CombinedEvent(
         _on_post_build_pages_written, _on_post_build_search, _on_post_build_finish
@@ -542,6 +549,7 @@ class ChartersPlugin(BasePlugin[ChartersConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.serve.forget()  # the next build starts from nothing
+        self.serve.collector.resume()
         if self.worker is not None:
             self.worker.stop()
             self.worker = None

@@ -1,5 +1,6 @@
 """Smoke tests of the scale benchmark (issue 7): the synthetic organisations are valid and
-realistic, and `benchmarks/run.py` runs end to end and reports every figure at N=20."""
+realistic, and `benchmarks/run.py` runs end to end and reports every figure at N=20,
+`charters serve`'s latency for each kind of edit included."""
 
 from __future__ import annotations
 
@@ -112,6 +113,7 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     run = subprocess.run(
         [sys.executable, str(BENCHMARKS / "run.py"), "--sizes", "20", "--repeat", "1"]
+        + ["--serve", "--serve-teams", "20", "--serve-runs", "2"]
         + ["--json", str(out)],
         cwd=ROOT,
         capture_output=True,
@@ -146,3 +148,16 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
         assert figures[build]["site_mb"] > 0
         assert figures[build]["search_index_mb"] > 0
         assert figures[build]["html_pages"] >= 21
+
+    # `charters serve`: each kind of edit was made, seen on its pages and timed.
+    serve = result["serve"]
+    assert serve["teams"] == 20 and serve["first_build_seconds"] > 0
+    assert sorted(serve["edits"]) == ["dependency", "name", "promise", "purpose"]
+    for kind, edit in serve["edits"].items():
+        assert len(edit["runs"]) == 2 and all(0 < x < 60 for x in edit["runs"]), kind
+        assert edit["pages"][0] == serve["page"], kind
+        assert re.search(rf"^serve at 20 teams, {kind} edit: to pages updated ", run.stdout, re.M)
+    # The promise, dependency and name edits show on a second team's page too.
+    assert all(
+        len(serve["edits"][kind]["pages"]) == 2 for kind in ("promise", "dependency", "name")
+    )

@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
 import re
 import shutil
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -33,6 +36,10 @@ from generator.build import build_site
 from generator.plugin import ChartersPlugin, NavigationViews, collapse_whitespace
 
 SAMPLE = REPO / "charters"
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import serve_latency  # noqa: E402  (benchmarks/ is not a package)
+from generate_org import write_org  # noqa: E402
 
 
 @pytest.fixture
@@ -204,14 +211,40 @@ def _edit(path: Path, pattern: str, replacement: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize(
-    ("what", "pattern", "replacement", "rendered"),
-    [
-        ("wording", r"^(purpose: >-\n  )", r"\g<1>Freshly edited ", 3),
-        ("a promise", r"^(    response: ).*$", r"\g<1>3 business days", None),
-        ("a name", r"^(name: .*)$", r"\g<1> Renamed", None),
-    ],
-)
+# Each kind of edit to booking.yaml, and how many pages `serve` renders again for it (None:
+# fewer than all, checked below).
+SERVE_EDITS = [
+    ("wording", r"^(purpose: >-\n  )", r"\g<1>Freshly edited ", 3),
+    ("a first-answer time", r"^(    response: ).*$", r"\g<1>3 business days", None),
+    ("a target", r"^(    target: ).*$", r"\g<1>50%", None),
+    ("a resolution time", r"^(    resolution: ).*$", r"\g<1>1 business day", None),
+    (
+        "a service's name",
+        r"^(  - id: patient-app-fixes\n    name: ).*$",
+        r"\g<1>Patient app repairs",
+        None,
+    ),
+    (
+        "a dependency added",
+        r"^(    depends_on:\n)",
+        r"\g<1>      - service: records/record-changes\n        for: Checking the record\n",
+        None,
+    ),
+    (
+        "a dependency removed",
+        r"^      - service: platform/release-deployments\n        for: .*\n",
+        "",
+        None,
+    ),
+    ("a dependency made blocking", r"^(        blocking: )false$", r"\g<1>true", None),
+    # customer-support waits on this service: no longer listed, the dependency is not agreed.
+    ("a customer removed", r"^(      - patients\n)      - customer-support\n", r"\g<1>", None),
+    ("a review date", r"^(reviewed: ).*$", r"\g<1>2020-01-15", None),
+    ("the team's name", r"^(name: .*)$", r"\g<1> Renamed", None),
+]
+
+
+@pytest.mark.parametrize(("what", "pattern", "replacement", "rendered"), SERVE_EDITS)
 def test_serve_rebuilds_what_changed_and_serves_what_a_fresh_build_makes(
     project: Path,
     tmp_path: Path,
@@ -222,7 +255,6 @@ def test_serve_rebuilds_what_changed_and_serves_what_a_fresh_build_makes(
     rendered: int | None,
 ) -> None:
     site, reference = tmp_path / "served", tmp_path / "fresh"
-    _serve_build(project, site, dirty=True, fresh=True)
     counted: list[int] = []
     real_render = pages.render_pages
 
@@ -231,12 +263,39 @@ def test_serve_rebuilds_what_changed_and_serves_what_a_fresh_build_makes(
         return real_render(site_pages, *args, **kwargs)
 
     monkeypatch.setattr(pages, "render_pages", render)
+    _serve_build(project, site, dirty=True, fresh=True)
     _edit(project / "charters" / "booking.yaml", pattern, replacement)
     _serve_build(project, site, dirty=True)
+    everything, again = counted
     if rendered is not None:
-        assert counted == [rendered], f"{what}: pages rendered again"
+        assert again == rendered, f"{what}: pages rendered again"
+    else:
+        assert again < everything, f"{what}: every page rendered again"
     _serve_build(project, reference, dirty=False, fresh=True)
     assert snapshot(site) == snapshot(reference), f"after {what}"
+
+
+def test_serve_follows_a_series_of_edits_on_a_generated_organisation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The edits of benchmarks/serve_latency.py, one after another in one `serve`, on an
+    organisation with the generator's fan-in: after each, the site a fresh build makes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SAMPLE_TODAY)
+    monkeypatch.chdir(tmp_path)
+    org = write_org(40, tmp_path / "org", seed=3)
+    project = make_project(tmp_path / "project", org, handbook=REPO / "handbook")
+    charters = project / "charters"
+    scene = serve_latency._scene(charters)
+    site = tmp_path / "served"
+    _serve_build(project, site, dirty=True, fresh=True)
+    edits = [(kind, run) for run in range(2) for kind in serve_latency.EDITS]
+    for number, (kind, run) in enumerate(edits):
+        serve_latency._make_edit(kind, run, scene, charters)
+        _serve_build(project, site, dirty=True)
+        reference = tmp_path / f"fresh-{number}"
+        _serve_build(project, reference, dirty=False, fresh=True)
+        assert snapshot(site) == snapshot(reference), f"after the {kind} edit {run + 1}"
+        shutil.rmtree(reference)
 
 
 def test_serve_after_a_failed_build_starts_again(project: Path, tmp_path: Path) -> None:
@@ -264,11 +323,60 @@ def test_which_pages_an_edit_changes(project: Path) -> None:
         pages.group_uri(team.group.id),
         pages.TEAMS,
     }
+    # A promise: the pages about the whole organisation, and the pages of the teams, groups
+    # and segments it concerns.
     _edit(charters / "booking.yaml", r"^(    target: ).*$", r"\g<1>50%")
-    assert incremental.pages_to_render(after, pipeline.load_charters(charters)) is None
+    uris = [p.src_uri for p in pages.site_pages(after.organisation)]  # type: ignore[arg-type]
+    again = incremental.pages_to_render(after, pipeline.load_charters(charters), uris)
+    assert again is not None
+    assert set(pages.NAMED_PAGES.values()) <= again
+    assert pages.group_uri(team.group.id) in again
+    assert len([uri for uri in again if uri.startswith("groups/")]) < len(
+        after.organisation.groups  # type: ignore[union-attr]
+    )
+    consumer = next(  # customer-support waits on booking's first service, whose target it is
+        dep.consumer.team.id
+        for dep in team.services[0].relied_on_by
+        if dep.consumer.team is not team
+    )
+    assert {pages.team_uri("booking"), pages.team_uri(consumer)} <= again
+    assert len([uri for uri in again if uri.startswith("teams/")]) < len(
+        after.organisation.teams  # type: ignore[union-attr]
+    )
+    # organization.yaml: every page.
+    _edit(charters / "organization.yaml", r"^(name: .*)$", r"\g<1> Renamed")
+    assert incremental.pages_to_render(after, pipeline.load_charters(charters), uris) is None
 
 
 # --- smaller pieces -----------------------------------------------------------------------------
+
+
+def test_serve_collects_garbage_between_rebuilds_not_during_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collector = incremental.Collector()
+    monkeypatch.setattr(incremental, "COLLECT_AFTER", 0.05)
+    try:
+        collector.pause()
+        assert not gc.isenabled()
+        collector.resume()
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # set aside until collected
+        deadline = time.monotonic() + 10
+        while gc.get_freeze_count() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert gc.get_freeze_count() == 0, "no collection after the rebuild"
+        # Rebuilds in a row, each before the collection: every few, one collects first.
+        monkeypatch.setattr(incremental, "COLLECT_AFTER", 60)
+        for _ in range(incremental.MAX_UNCOLLECTED):
+            collector.pause()
+            collector.resume()
+        assert gc.get_freeze_count() > 0
+        collector.pause()
+        assert gc.get_freeze_count() == 0 and not gc.isenabled()
+        collector.resume()
+    finally:
+        collector.stop()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize(
