@@ -51,6 +51,8 @@ def team_page_parts(site: Path) -> Counter[str]:
         if primary >= 0 and secondary >= 0:
             parts["theme: navigation sidebar"] += secondary - primary
             parts["theme: table-of-contents sidebar"] += start - secondary
+        elif primary >= 0:  # toc.integrate: the contents are inside the navigation
+            parts["theme: navigation sidebar (with contents)"] += start - primary
         parts["theme: after the article"] += len(html) - end
         article = html[start:end]
         headings = [(m.start(), m.group(1)) for m in SECTION_HEADING.finditer(article)]
