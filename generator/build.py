@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ class _Formatter(logging.Formatter):
 def mkdocs_logging(quiet: bool) -> Iterator[None]:
     """Send MkDocs' log (and the plugin's findings) to stderr for the length of a command."""
     logger = logging.getLogger("mkdocs")
-    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     handler.setLevel(logging.WARNING if quiet else logging.INFO)
     previous_level, previous_propagate = logger.level, logger.propagate
