@@ -225,6 +225,16 @@ def _make_edit(kind: str, run: int, scene: Scene, org: Path) -> tuple[list[str],
     raise ValueError(f"unknown edit {kind!r}")
 
 
+def _resident_mib(pid: int) -> float | None:
+    """The resident memory of a process (Linux /proc), to see whether a session grows."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, flags=re.M)
+    return round(int(match.group(1)) / 1024, 1) if match else None
+
+
 def measure_serve(
     teams: int,
     work: Path,
@@ -258,6 +268,7 @@ def measure_serve(
         result["first_build_seconds"] = round(first, 2)
         log(f"serve: first build served after {first:.1f} s")
         time.sleep(1)  # let the watcher settle after the first build
+        resident = [_resident_mib(server.pid)]
         for kind in edits:
             figures: dict[str, Any] = {"runs": []}
             for run in range(runs):
@@ -270,8 +281,16 @@ def measure_serve(
                 figures["runs"].append(round(latency, 2))
                 log(f"serve: {kind} edit {run + 1} shown after {latency:.2f} s")
                 time.sleep(1)
+                resident.append(_resident_mib(server.pid))
             figures["median_seconds"] = round(statistics.median(figures["runs"]), 2)
             result["edits"][kind] = figures
+        # After the first build, then after each edit: a session that keeps growing leaks.
+        result["resident_mib"] = resident
+        if resident[0] is not None and resident[-1] is not None:
+            log(
+                f"serve: resident memory {resident[0]:.0f} MiB after the first build, "
+                f"{resident[-1]:.0f} MiB after {len(resident) - 1} edits"
+            )
     finally:
         os.killpg(server.pid, signal.SIGINT)
         try:
