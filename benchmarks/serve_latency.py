@@ -1,11 +1,10 @@
 """Time `charters serve`: from saving an edited charter to the served pages showing the edit.
 
-    python3 benchmarks/serve_latency.py [--teams 500] [--runs 3]
-                                        [--edit purpose|promise|dependency|name ...]
+    python3 benchmarks/serve_latency.py [--teams 500] [--runs 3] [--edit KIND ...]
 
 Generates an organisation of N teams, starts `charters serve` on a free port with a
 mkdocs.yml made for it (benchmarks/project.py), waits for the first build, then makes each
-kind of edit asked for (default: all four, in turn) `--runs` times, each in one charter as
+kind of edit asked for (default: all five, in turn) `--runs` times, each in one charter as
 a person would make it, and polls every 50 ms the pages where it shows until they all show
 it:
 
@@ -14,7 +13,9 @@ it:
   on; A's page and B's, which shows the promise in its "Services we rely on" table.
 - dependency: a service of A starts waiting on a service of team C (with a new word as what
   it is for), or, every other run, stops again; A's page and C's ("Teams that rely on us").
-- name: A's service that B waits on gets a new name; A's page and B's.
+- service-name: A's service that B waits on gets a new name; A's page and B's.
+- team-name: team A's name gets a word at its end; A's page and B's (its group's pages,
+  whose navigation shows the name, are built again too).
 
 A run's latency is from the moment the file was written to the moment the last of its pages
 showed the edit; it includes noticing the change, rebuilding and serving the pages. MkDocs'
@@ -168,7 +169,7 @@ def _scene(org: Path) -> Scene:
     raise RuntimeError(f"no team in {org} has a service another team waits on")
 
 
-EDITS = ("purpose", "promise", "dependency", "name")
+EDITS = ("purpose", "promise", "dependency", "service-name", "team-name")
 _RESPONSES = ("2 business hours", "1 business day", "3 business hours")
 
 
@@ -194,11 +195,16 @@ def _make_edit(kind: str, run: int, scene: Scene, org: Path) -> tuple[list[str],
         )
         _edit(charter, block + r"  target: .*$", rf"\g<1>  target: {target}%", "target")
         return [own, f"teams/{scene.dependent}/"], lambda body: f"{target}%" in body
-    if kind == "name":
+    if kind == "service-name":
         name = f"{scene.name} {word}"
         block = rf"(^- id: {re.escape(scene.service)}\n(?:  .*\n)*?)"
         _edit(charter, block + r"  name: .*$", rf"\g<1>  name: {name}", "name")
         return [own, f"teams/{scene.dependent}/"], lambda body: name in body
+    if kind == "team-name":
+        # The team's own name, with a word added at the end (its place in the navigation,
+        # sorted by name, stays the same): its group's pages and the pages naming it change.
+        _edit(charter, r"^(name: .*?)(?: Marker\w+)?$", rf"\g<1> {word}", "team name")
+        return [own, f"teams/{scene.dependent}/"], lambda body: word in body
     if kind == "dependency":
         pages = [own, f"teams/{scene.provider}/"]
         block = rf"(^- id: {re.escape(scene.consumer_service)}\n(?:  .*\n)*?  depends_on:\n)"

@@ -152,12 +152,19 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
     # `charters serve`: each kind of edit was made, seen on its pages and timed.
     serve = result["serve"]
     assert serve["teams"] == 20 and serve["first_build_seconds"] > 0
-    assert sorted(serve["edits"]) == ["dependency", "name", "promise", "purpose"]
+    assert sorted(serve["edits"]) == [
+        "dependency",
+        "promise",
+        "purpose",
+        "service-name",
+        "team-name",
+    ]
     for kind, edit in serve["edits"].items():
         assert len(edit["runs"]) == 2 and all(0 < x < 60 for x in edit["runs"]), kind
         assert edit["pages"][0] == serve["page"], kind
         assert re.search(rf"^serve at 20 teams, {kind} edit: to pages updated ", run.stdout, re.M)
     # The promise, dependency and name edits show on a second team's page too.
     assert all(
-        len(serve["edits"][kind]["pages"]) == 2 for kind in ("promise", "dependency", "name")
+        len(serve["edits"][kind]["pages"]) == 2
+        for kind in ("promise", "dependency", "service-name", "team-name")
     )

@@ -275,6 +275,52 @@ def test_serve_rebuilds_what_changed_and_serves_what_a_fresh_build_makes(
     assert snapshot(site) == snapshot(reference), f"after {what}"
 
 
+@pytest.mark.parametrize(
+    ("new_name", "whole_site"),
+    [
+        # Stays first of its group: only the group's section of the navigation changes.
+        ("Appointments and the Patient App", False),
+        # Now its group's last page: the previous/next links between sections change.
+        ("Zebra Appointments", True),
+    ],
+)
+def test_a_team_renamed_builds_its_groups_pages_not_the_whole_site(
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    new_name: str,
+    whole_site: bool,
+) -> None:
+    """A team's name is a page title in its group's navigation, which only that group's
+    pages show; the rest of the site keeps its navigation and is not built again."""
+    site, reference = tmp_path / "served", tmp_path / "fresh"
+    built: list[str] = []
+    real_page_built = incremental.ServeSession.page_built
+
+    def page_built(self: incremental.ServeSession, src_uri: str, page: Any) -> None:
+        built.append(src_uri)
+        real_page_built(self, src_uri, page)
+
+    monkeypatch.setattr(incremental.ServeSession, "page_built", page_built)
+    _serve_build(project, site, dirty=True, fresh=True)
+    everything = set(built)
+    built.clear()
+    _edit(project / "charters" / "booking.yaml", r"^name: .*$", f"name: {new_name}")
+    _serve_build(project, site, dirty=True)
+
+    members = ("booking", "clinical-safety", "integrations", "records")
+    group = {"groups/clinical-products/index.md"} | {f"teams/{t}/index.md" for t in members}
+    assert group <= set(built), "the group's pages show the new name in their navigation"
+    if whole_site:
+        assert set(built) == everything
+    else:
+        # Other groups' team pages that say nothing of the team keep their navigation.
+        assert len(built) < len(everything), sorted(built)
+        assert not {"teams/finance/index.md", "teams/payroll/index.md"} & set(built)
+    _serve_build(project, reference, dirty=False, fresh=True)
+    assert snapshot(site) == snapshot(reference), f"after renaming the team {new_name}"
+
+
 def test_serve_follows_a_series_of_edits_on_a_generated_organisation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
