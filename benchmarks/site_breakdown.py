@@ -17,7 +17,7 @@ from pathlib import Path
 
 SECTION_HEADING = re.compile(r'<h2[^>]*\bid="([^"]*)"')
 # The sections every team page has; any other h2 is one of the team's services.
-TEAM_SECTIONS = {"relies_on", "relied_on_by", "team_map", "line_of_sight", "review"}
+TEAM_SECTIONS = {"relies_on", "relied_on_by", "team_map", "line_of_sight", "review_and_feedback"}
 
 
 def _kind(relative: Path) -> str:

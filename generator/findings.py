@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -144,16 +145,19 @@ def findings_to_gitlab(findings: Iterable[Finding]) -> str:
     """A GitLab Code Quality report: merge requests show each finding on its line.
 
     The fingerprint identifies a finding between the target branch's report and the merge
-    request's, so GitLab can tell which findings the change brought and which it fixed.
+    request's, so GitLab can tell which findings the change brought and which it fixed. It
+    leaves out the line: an edit above a finding moves it without making it another one.
+    Findings alike in all but their place are told apart by their order in the file.
     """
     report = []
+    seen: Counter[tuple[str, str, str]] = Counter()
     for finding in sorted_findings(findings):
         description = f"[{finding.code}] {finding.message}"
         if finding.hint:
             description += f" (hint: {finding.hint})"
-        identity = "\0".join(
-            [finding.code, finding.file, str(finding.line), str(finding.column), finding.message]
-        )
+        alike = (finding.code, finding.file, finding.message)
+        seen[alike] += 1
+        identity = "\0".join([*alike, str(seen[alike])])
         report.append(
             {
                 "description": description,

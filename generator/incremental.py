@@ -59,6 +59,7 @@ import shutil
 import tempfile
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,7 +144,7 @@ def _finding_lines(findings: Iterable[Finding]) -> list[str]:
 
 
 def pages_to_render(
-    old: CheckResult | None, new: CheckResult, site_uris: Iterable[str] = ()
+    old: CheckResult | None, new: CheckResult, site_uris: Iterable[str]
 ) -> set[str] | None:
     """The src_uris of the generated pages an edit changed; None when all must be rendered.
 
@@ -186,7 +187,9 @@ def pages_to_render(
     if old_findings != new_findings:
         # Counts on the home page, the list on the health page, a note on team pages.
         changed |= {pages.HEALTH, pages.HOME}
-        moved = set(old_findings).symmetric_difference(new_findings)
+        # As multisets: two alike findings becoming one changes a page's count too.
+        old_counts, new_counts = Counter(old_findings), Counter(new_findings)
+        moved = set((old_counts - new_counts) + (new_counts - old_counts))
         for finding in [*old.findings, *new.findings]:
             if f"{finding.to_text()}|{finding.team}" not in moved:
                 continue
@@ -529,7 +532,7 @@ class ServeSession:
 
     # on_files
     def wanted(
-        self, new: CheckResult, rendered_with: Hashable, site_uris: Iterable[str] = ()
+        self, new: CheckResult, rendered_with: Hashable, site_uris: Iterable[str]
     ) -> set[str] | None:
         """The generated pages to render again (None: all of them)."""
         if not self.rendered or rendered_with != self.rendered_with:

@@ -154,7 +154,7 @@ def text_runs(lines: Sequence[Text]) -> list[tuple[Text, Text | None, int | floa
 
 @dataclass
 class Node:
-    id: str  # unique within the map; also the DOM id suffix
+    id: str  # unique within the map
     x: int | float
     y: int | float
     w: int | float
@@ -292,8 +292,9 @@ class Map:
     labels: list[Text] = field(default_factory=list)  # column headings and notes
     notes: list[str] = field(default_factory=list)  # shown under the map, plain text
     legend: list[str] = field(default_factory=list)  # legend entries that apply
-    # The explorer's map carries the ids and data-* attributes explorer.js reads; the other
-    # maps (one on each of 2,000 team pages) leave them out, as no script reads them.
+    # The explorer's map carries the data-* attributes explorer.js reads (data-team,
+    # data-group); the other maps (one on each of 2,000 team pages) leave them out, as no
+    # script reads them there.
     explorer: bool = False
 
     @property
@@ -865,19 +866,26 @@ class MapIndex:
             self._team_layers = assign_layers(list(self.org.teams), list(self.links))
         return self._team_layers
 
-    def service_flags(self, service: Service) -> list[tuple[str, str, str]]:
-        """Badges (symbol, tooltip, css) for a service."""
+    def service_flags(
+        self, service: Service, *, with_counts: bool = True
+    ) -> list[tuple[str, str, str]]:
+        """Badges (symbol, tooltip, css) for a service.
+
+        `with_counts=False` for another team's service (on a team's map of what it waits
+        on): how many wait on it changes with every team's edits, and a page should change
+        with what its team and its neighbours say, not with edits anywhere (which `charters
+        serve` would have to re-render it for). Its own team's page gives the counts.
+        """
         flags: list[tuple[str, str, str]] = []
         hot = self.hot.get(service.key)
         if hot:
-            flags.append(
-                (
-                    "B",
-                    # The badge sits in the service's box: "it" is that service.
-                    f"Bottleneck: {hot.transitive} services wait on it ({hot.direct} directly)",
-                    "is-bottleneck",
-                )
+            # The badge sits in the service's box: "it" is that service.
+            title = (
+                f"Bottleneck: {hot.transitive} services wait on it ({hot.direct} directly)"
+                if with_counts
+                else "Bottleneck: one of the services the most others wait on"
             )
+            flags.append(("B", title, "is-bottleneck"))
         promise = self.analysis.infeasible.get(service.key)
         if promise:
             flags.append(("!", f"Infeasible promise: {promise.message}", "is-infeasible"))
@@ -1187,7 +1195,7 @@ def team_map(
             provider.team.name,
             href=urls.service(provider.team.id, provider.id),
             kind="service",
-            badges=index.service_flags(provider),
+            badges=index.service_flags(provider, with_counts=False),
             css=_service_css(index, provider),
             data={"team": provider.team.id},
             wrap=2,

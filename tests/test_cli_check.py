@@ -178,6 +178,25 @@ def test_gitlab_format(broken: Path) -> None:
     assert json.loads(invoke("check", "--format", "gitlab", "charters").stdout) == report
 
 
+def test_gitlab_fingerprint_follows_a_finding_that_moves(broken: Path) -> None:
+    """A line added above a finding moves it; GitLab must not see it as fixed and new."""
+
+    def fingerprints() -> dict[str, tuple[str, int]]:
+        report = json.loads(invoke("check", "--format", "gitlab", "charters").stdout)
+        return {
+            entry["check_name"]: (entry["fingerprint"], entry["location"]["lines"]["begin"])
+            for entry in report
+            if entry["location"]["path"] == "charters/onboarding.yaml"
+        }
+
+    before = fingerprints()
+    onboarding = broken / "onboarding.yaml"
+    onboarding.write_text("# Onboarding: a comment added above\n" + onboarding.read_text())
+    after = fingerprints()
+    assert after["unknown-group"][1] == before["unknown-group"][1] + 1
+    assert after["unknown-group"][0] == before["unknown-group"][0]
+
+
 def test_gitlab_format_without_errors_exits_0(clean: Path) -> None:
     result = invoke("check", "--format", "gitlab", "charters")
     assert result.exit_code == 0

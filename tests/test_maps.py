@@ -298,7 +298,11 @@ def test_edges_show_blocking_and_flags(flags: CheckResult, env: jinja2.Environme
     hub_access = drawn.node("in-hub--access")
     assert "is-bottleneck" in hub_access.css
     assert [b.symbol for b in hub_access.badges] == ["B"]
-    assert "Bottleneck: 6 services wait on it" in hub_access.badges[0].title
+    # Another team's service: flagged, without counts that edits anywhere would change.
+    assert hub_access.badges[0].title == "Bottleneck: one of the services the most others wait on"
+    # On its own team's map, the counts.
+    hub = maps.team_map(org, flags.analysis, org.teams["hub"], maps.Urls("../../"))
+    assert "Bottleneck: 6 services wait on it" in hub.node("row-access").badges[0].title
     assert drawn.legend == [
         "is-blocking",
         "is-optional",

@@ -344,6 +344,40 @@ def test_serve_follows_a_series_of_edits_on_a_generated_organisation(
         shutil.rmtree(reference)
 
 
+def test_serve_after_a_new_waiter_on_a_bottleneck_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team that did not wait on the biggest bottleneck starts to: its count of waiters
+    grows, and every page must read as a fresh build makes it (the pages of the teams that
+    already waited on it included, whose maps badge it)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SAMPLE_TODAY)
+    monkeypatch.chdir(tmp_path)
+    org = write_org(40, tmp_path / "org", seed=3)
+    project = make_project(tmp_path / "project", org, handbook=REPO / "handbook")
+    charters = project / "charters"
+    result = pipeline.load_charters(charters)
+    assert result.organisation is not None and result.analysis is not None
+    bottleneck = result.analysis.bottlenecks[0].service
+    waiting = {dep.consumer.team.id for dep in bottleneck.relied_on_by}
+    team, service = next(
+        (team, service)
+        for team in sorted(result.organisation.teams.values(), key=lambda t: t.id)
+        for service in team.services
+        if team.id not in waiting and team is not bottleneck.team and service.depends_on
+    )
+    site = tmp_path / "served"
+    _serve_build(project, site, dirty=True, fresh=True)
+    _edit(
+        charters / f"{team.id}.yaml",
+        rf"^(- id: {re.escape(service.id)}\n(?:  .*\n)*?  depends_on:\n)",
+        rf"\g<1>  - service: {bottleneck.key}\n    for: a second opinion\n    blocking: true\n",
+    )
+    _serve_build(project, site, dirty=True)
+    reference = tmp_path / "fresh"
+    _serve_build(project, reference, dirty=False, fresh=True)
+    assert snapshot(site) == snapshot(reference)
+
+
 def test_serve_after_a_failed_build_starts_again(project: Path, tmp_path: Path) -> None:
     site, reference = tmp_path / "served", tmp_path / "fresh"
     _serve_build(project, site, dirty=True, fresh=True)
@@ -364,7 +398,8 @@ def test_which_pages_an_edit_changes(project: Path) -> None:
     _edit(charters / "booking.yaml", r"^(lead: ).*$", r"\g<1>Someone Else")
     after = pipeline.load_charters(charters)
     team = after.organisation.teams["booking"]  # type: ignore[union-attr]
-    assert incremental.pages_to_render(before, after) == {
+    uris = [p.src_uri for p in pages.site_pages(after.organisation)]  # type: ignore[arg-type]
+    assert incremental.pages_to_render(before, after, uris) == {
         pages.team_uri("booking"),
         pages.group_uri(team.group.id),
         pages.TEAMS,
@@ -372,7 +407,6 @@ def test_which_pages_an_edit_changes(project: Path) -> None:
     # A promise: the pages about the whole organisation, and the pages of the teams, groups
     # and segments it concerns.
     _edit(charters / "booking.yaml", r"^(    target: ).*$", r"\g<1>50%")
-    uris = [p.src_uri for p in pages.site_pages(after.organisation)]  # type: ignore[arg-type]
     again = incremental.pages_to_render(after, pipeline.load_charters(charters), uris)
     assert again is not None
     assert set(pages.NAMED_PAGES.values()) <= again

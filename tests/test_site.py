@@ -285,7 +285,7 @@ def test_team_page_shows_contacts_hours_relations_and_review(sample: Path, sampl
     if team.contact.email:
         assert f"mailto:{team.contact.email}" in doc.hrefs()
     assert team.feedback in doc.hrefs()
-    for section in ("relies_on", "relied_on_by", "line_of_sight", "review"):
+    for section in ("relies_on", "relied_on_by", "line_of_sight", "review_and_feedback"):
         assert section in doc.ids
     provider = next(d.provider for d in team.depends_on if d.provider.team is not team)
     assert f"../{provider.team.id}/#{provider.id}" in doc.hrefs()

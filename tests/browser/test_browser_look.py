@@ -125,3 +125,18 @@ def test_lists_of_services_pass_axe_and_fit_a_phone(
     assert not serious, f"axe on {path}:\n" + "\n".join(map(_describe, serious))
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE_WIDTH, page.evaluate(_OVERFLOWING, PHONE_WIDTH)
+
+
+def test_only_service_headings_look_like_cards(new_page: Any, key_pages: dict[str, str]) -> None:
+    """A service's heading is the header of its card; the page's own sections (what it
+    relies on, the map, review and feedback) are plain headings."""
+    page = new_page()
+    _open(page, key_pages["team"])
+    looks = page.evaluate(
+        """() => [...document.querySelectorAll('.charter-layout > h2')].map(h => ({
+             id: h.id, card: getComputedStyle(h).borderTopStyle !== 'none'}))"""
+    )
+    cards = {look["id"] for look in looks if look["card"]}
+    sections = {"relies_on", "relied_on_by", "team_map", "line_of_sight", "review_and_feedback"}
+    assert sections <= {look["id"] for look in looks}
+    assert cards and not cards & sections, looks

@@ -55,7 +55,7 @@
     }
     var params = new URLSearchParams(window.location.search);
 
-    // Start from the address: ?for=team:x&group=y&goal=z&words=...
+    // Start from the address: ?for=<team, group or segment id>&group=y&goal=z&words=...
     selects.concat(text ? [text] : []).forEach(function (control) {
       var name = control.dataset.filterParam;
       if (name && params.has(name)) {
