@@ -321,15 +321,21 @@ def test_a_team_renamed_builds_its_groups_pages_not_the_whole_site(
     assert snapshot(site) == snapshot(reference), f"after renaming the team {new_name}"
 
 
-def test_serve_follows_a_series_of_edits_on_a_generated_organisation(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The edits of benchmarks/serve_latency.py, one after another in one `serve`, on an
-    organisation with the generator's fan-in: after each, the site a fresh build makes."""
+@pytest.fixture
+def generated_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A generated organisation of 40 teams (the benchmark's fan-in) as a project."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SAMPLE_TODAY)
     monkeypatch.chdir(tmp_path)
     org = write_org(40, tmp_path / "org", seed=3)
-    project = make_project(tmp_path / "project", org, handbook=REPO / "handbook")
+    return make_project(tmp_path / "project", org, handbook=REPO / "handbook")
+
+
+def test_serve_follows_a_series_of_edits_on_a_generated_organisation(
+    generated_project: Path, tmp_path: Path
+) -> None:
+    """The edits of benchmarks/serve_latency.py, one after another in one `serve`, on an
+    organisation with the generator's fan-in: after each, the site a fresh build makes."""
+    project = generated_project
     charters = project / "charters"
     scene = serve_latency._scene(charters)
     site = tmp_path / "served"
@@ -345,15 +351,12 @@ def test_serve_follows_a_series_of_edits_on_a_generated_organisation(
 
 
 def test_serve_after_a_new_waiter_on_a_bottleneck_elsewhere(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    generated_project: Path, tmp_path: Path
 ) -> None:
     """A team that did not wait on the biggest bottleneck starts to: its count of waiters
     grows, and every page must read as a fresh build makes it (the pages of the teams that
     already waited on it included, whose maps badge it)."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", SAMPLE_TODAY)
-    monkeypatch.chdir(tmp_path)
-    org = write_org(40, tmp_path / "org", seed=3)
-    project = make_project(tmp_path / "project", org, handbook=REPO / "handbook")
+    project = generated_project
     charters = project / "charters"
     result = pipeline.load_charters(charters)
     assert result.organisation is not None and result.analysis is not None
