@@ -7,6 +7,7 @@ formats.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -70,7 +71,9 @@ def parse_duration(text: object) -> Duration:
     amount_text, unit_text = match.groups()
     unit_text = re.sub(r"\s+", " ", unit_text)
     if unit_text not in _UNITS:
-        raise DurationError(f"'{text}' has an unknown unit '{unit_text}'")
+        close = difflib.get_close_matches(unit_text, sorted(_UNITS), n=1, cutoff=0.75)
+        guess = f" (did you mean '{close[0]}'?)" if close else ""
+        raise DurationError(f"'{text}' has an unknown unit '{unit_text}'{guess}")
     amount = float(amount_text)
     if amount <= 0:
         raise DurationError(f"'{text}' must be longer than zero")

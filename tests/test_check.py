@@ -603,6 +603,21 @@ CASES = [
         id="bad-duration-unit",
     ),
     pytest.param(
+        {"onboarding.yaml": [("resolution: 1 week", "resolution: 2 buisness days")]},
+        [
+            (
+                "bad-duration",
+                ONB,
+                17,
+                17,
+                "services[0].resolution: '2 buisness days' has an unknown unit 'buisness days'"
+                " (did you mean 'business days'?)",
+                DURATION_HINT,
+            )
+        ],
+        id="bad-duration-unit-typo",
+    ),
+    pytest.param(
         {"onboarding.yaml": [("resolution: 1 week", "resolution: 4")]},
         [("bad-duration", ONB, 17, 17, "services[0].resolution: '4' has no unit", DURATION_HINT)],
         id="bad-duration-no-unit",
